@@ -1,0 +1,1 @@
+//! Reading ABC notation (work in progress).

@@ -1,0 +1,1 @@
+//! Sound: SoundFont synthesis, playback and WAV rendering (work in progress).

@@ -1,0 +1,11 @@
+//! GAN Studio: a desktop composition studio where a GAN learns melodies.
+//!
+//! The library holds everything the studio and the command line share: the music domain
+//! ([`music`]), Standard MIDI Files ([`midi`]), ABC notation ([`abc`]) and sound ([`audio`]).
+//! The domain modules never depend on the GUI or on the machine-learning framework.
+
+pub mod abc;
+pub mod audio;
+pub mod fsutil;
+pub mod midi;
+pub mod music;
