@@ -6,6 +6,10 @@
 
 pub mod abc;
 pub mod audio;
+pub mod cli;
+pub mod dataset_fetch;
 pub mod fsutil;
+pub mod inspect;
 pub mod midi;
 pub mod music;
+pub mod ui;

@@ -1,0 +1,67 @@
+//! The command line: `gan-studio` with no subcommand opens the studio; subcommands run
+//! headless and call the same library functions as the studio.
+
+mod info;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+
+/// GAN Studio: sketch a melody, watch a GAN learn music, generate, listen and export.
+#[derive(Debug, Parser)]
+#[command(name = "gan-studio", version, about, long_about = None)]
+pub struct Cli {
+    /// What to do; with none, the studio window opens.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Close the studio window by itself after this many seconds (for smoke tests and
+    /// screenshot scripts).
+    #[arg(long, value_name = "SECONDS")]
+    pub exit_after: Option<f64>,
+
+    /// MIDI or ABC files to open in the studio.
+    #[arg(value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+/// The headless subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print format, tracks, notes, length, tempo, time signature and key of MIDI/ABC files.
+    Info(info::InfoArgs),
+}
+
+/// Parses the command line, runs it, prints any error once (with its causes) and returns the
+/// process exit status.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        None => {
+            let exit_after = match cli.exit_after {
+                Some(s) if s.is_finite() && s >= 0.0 => Some(Duration::from_secs_f64(s)),
+                Some(s) => anyhow::bail!("--exit-after must be a number of seconds >= 0, got {s}"),
+                None => None,
+            };
+            crate::ui::run(crate::ui::LaunchOptions {
+                exit_after,
+                files: cli.files,
+            })?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Info(args)) => info::run(&args),
+    }
+}

@@ -1,0 +1,1 @@
+//! Fetching the default folk data set (work in progress).

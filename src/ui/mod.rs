@@ -1,0 +1,52 @@
+//! The studio window (eframe/egui). It owns no domain logic: it shows state and sends
+//! commands to the library.
+
+mod app;
+
+pub use app::StudioApp;
+
+use std::time::Duration;
+
+/// How the studio window is launched.
+#[derive(Clone, Debug, Default)]
+pub struct LaunchOptions {
+    /// Close the window by itself after this long (smoke tests and screenshot scripts).
+    pub exit_after: Option<Duration>,
+    /// Files to open at start (MIDI or ABC).
+    pub files: Vec<std::path::PathBuf>,
+}
+
+/// Opens the studio window and runs it until it is closed. Tries the wgpu renderer first and
+/// falls back to OpenGL (glow) when no wgpu adapter can be created.
+pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
+    let native = |renderer| eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("GAN Studio")
+            .with_inner_size([1280.0, 800.0])
+            .with_min_inner_size([640.0, 400.0])
+            .with_drag_and_drop(true),
+        renderer,
+        ..Default::default()
+    };
+    let start = |renderer| {
+        let options = options.clone();
+        eframe::run_native(
+            "GAN Studio",
+            native(renderer),
+            Box::new(move |cc| Ok(Box::new(StudioApp::new(cc, options)))),
+        )
+    };
+    match start(eframe::Renderer::Wgpu) {
+        Ok(()) => Ok(()),
+        Err(wgpu_error) => {
+            eprintln!("note: the wgpu renderer failed ({wgpu_error}); trying OpenGL");
+            start(eframe::Renderer::Glow).map_err(|glow_error| {
+                anyhow::anyhow!(
+                    "could not open the studio window: {glow_error} (wgpu: {wgpu_error}). \
+                     Is a display available (DISPLAY or WAYLAND_DISPLAY)? \
+                     The subcommands (see --help) work without one."
+                )
+            })
+        }
+    }
+}
