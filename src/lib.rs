@@ -6,8 +6,11 @@
 
 pub mod abc;
 pub mod audio;
+pub mod bench;
 pub mod cli;
+pub mod data;
 pub mod dataset_fetch;
+pub mod devices;
 pub mod fsutil;
 pub mod inspect;
 pub mod midi;

@@ -1,6 +1,7 @@
 //! The command line: `gan-studio` with no subcommand opens the studio; subcommands run
 //! headless and call the same library functions as the studio.
 
+mod bench;
 mod info;
 
 use std::path::PathBuf;
@@ -32,6 +33,8 @@ pub struct Cli {
 pub enum Command {
     /// Print format, tracks, notes, length, tempo, time signature and key of MIDI/ABC files.
     Info(info::InfoArgs),
+    /// Run a benchmark and print its figures as `name value unit` lines.
+    Bench(bench::BenchArgs),
 }
 
 /// Parses the command line, runs it, prints any error once (with its causes) and returns the
@@ -63,5 +66,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Info(args)) => info::run(&args),
+        Some(Command::Bench(args)) => bench::run(&args),
     }
 }

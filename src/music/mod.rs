@@ -6,6 +6,10 @@ mod key;
 mod note;
 mod piece;
 mod pitch;
+pub mod analysis;
+pub mod melody;
+pub mod tokens;
+pub mod transform;
 
 pub use error::MusicError;
 pub use key::{Key, Mode};
@@ -14,5 +18,8 @@ pub use piece::{
     Channel, DEFAULT_MICROS_PER_QUARTER, DEFAULT_TICKS_PER_QUARTER, KeySignatureChange, Part,
     Piece, Program, TempoChange, TempoMap, TimeSignature, TimeSignatureChange,
 };
-pub(crate) use piece::rescale;
 pub use pitch::{Pitch, PitchClass};
+pub use analysis::{KeyEstimate, estimate_key, estimate_piece_key};
+pub use melody::{extract_melody, skyline};
+pub use tokens::{Token, TokenError, VOCAB_SIZE, VOCAB_VERSION};
+pub use transform::{Grid, QuantizeOptions, TransformError, quantize_piece, transpose_piece};

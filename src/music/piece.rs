@@ -176,7 +176,7 @@ impl From<TempoMap> for Vec<TempoChange> {
 }
 
 /// `tick * num / den`, rounded to the nearest tick, without overflow for any MIDI length.
-pub(crate) fn rescale(tick: Tick, num: u64, den: u64) -> Tick {
+fn rescale(tick: Tick, num: u64, den: u64) -> Tick {
     let den = den.max(1);
     ((u128::from(tick) * u128::from(num) + u128::from(den) / 2) / u128::from(den)) as Tick
 }

@@ -1,0 +1,64 @@
+//! `gan-studio bench ...`: benchmarks that print `name value unit` lines.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Subcommand};
+
+use crate::bench::import::ImportBench;
+
+/// Arguments of `gan-studio bench`.
+#[derive(Debug, Args)]
+pub struct BenchArgs {
+    /// Which benchmark.
+    #[command(subcommand)]
+    pub which: BenchCommand,
+}
+
+/// The benchmarks.
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Read a synthetic corpus of MIDI files; compare with Python's mido on the same files.
+    Import {
+        /// Files in the synthetic corpus.
+        #[arg(long, default_value_t = 1000)]
+        files: usize,
+        /// Timed runs (the median is printed).
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Python interpreter with mido for the comparison (default: $GAN_STUDIO_PYTHON or
+        /// python3).
+        #[arg(long)]
+        python: Option<PathBuf>,
+        /// Skip the comparison with mido.
+        #[arg(long)]
+        no_mido: bool,
+    },
+}
+
+/// Runs a benchmark, printing its figures to standard output.
+pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    match &args.which {
+        BenchCommand::Import {
+            files,
+            runs,
+            python,
+            no_mido,
+        } => {
+            let python = python
+                .clone()
+                .or_else(|| std::env::var_os("GAN_STUDIO_PYTHON").map(PathBuf::from))
+                .unwrap_or_else(|| PathBuf::from("python3"));
+            let settings = ImportBench {
+                files: *files,
+                runs: *runs,
+                python: (!no_mido).then_some(python),
+                ..ImportBench::default()
+            };
+            crate::bench::import::run(&settings, &mut out)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,219 @@
+//! Writing pieces as Standard MIDI Files, format 1: a conductor track and one track per part.
+
+use std::borrow::Cow;
+use std::path::Path;
+
+use midly::num::{u4, u7, u15, u24, u28};
+use midly::{Format, Header, MetaMessage, MidiMessage, Timing, TrackEvent, TrackEventKind};
+
+use super::error::{MidiError, MidiProblem};
+use crate::fsutil::write_atomic;
+use crate::music::{Note, Part, Piece, Tick};
+
+/// What [`write_bytes`] calls its output in error messages.
+const IN_MEMORY: &str = "(MIDI data in memory)";
+
+/// The most parts a file can hold: 65,535 tracks less the conductor track.
+const MAX_PARTS: usize = 65_534;
+
+/// Encodes a piece as a Standard MIDI File, format 1 (see the module documentation of
+/// [`crate::midi`] for the layout and what a read gives back). Fails only for pieces MIDI
+/// cannot hold: a resolution outside 1..=32767, more than 65,534 parts, two successive events
+/// of a track more than 268,435,455 ticks apart, or a name longer than 256 MiB.
+pub fn write_bytes(piece: &Piece) -> Result<Vec<u8>, MidiError> {
+    encode(piece).map_err(|problem| MidiError::new(IN_MEMORY, problem))
+}
+
+/// Saves a piece as a Standard MIDI File, format 1, atomically: a crash or a full disk leaves
+/// the old file as it was.
+pub fn write_file(path: impl AsRef<Path>, piece: &Piece) -> Result<(), MidiError> {
+    let path = path.as_ref();
+    let error = |problem| MidiError::new(path.display().to_string(), problem);
+    let bytes = encode(piece).map_err(error)?;
+    write_atomic(path, &bytes).map_err(|e| error(MidiProblem::Write(e)))
+}
+
+/// An event at an absolute tick; `order` sorts the events of one tick.
+type Timed<'a> = (Tick, u8, TrackEventKind<'a>);
+
+/// The whole encoding, without a file name.
+fn encode(piece: &Piece) -> Result<Vec<u8>, MidiProblem> {
+    let tpq = piece.ticks_per_quarter;
+    if tpq == 0 || tpq > 0x7FFF {
+        return Err(MidiProblem::BadResolution(tpq));
+    }
+    if piece.parts.len() > MAX_PARTS {
+        return Err(MidiProblem::TooManyParts(piece.parts.len()));
+    }
+    let mut tracks = Vec::with_capacity(piece.parts.len() + 1);
+    tracks.push(conductor_track(piece)?);
+    for (i, part) in piece.parts.iter().enumerate() {
+        tracks.push(part_track(i + 2, part)?);
+    }
+    let header = Header::new(Format::Parallel, Timing::Metrical(u15::new(tpq)));
+    let events: usize = tracks.iter().map(Vec::len).sum();
+    let mut out = Vec::with_capacity(14 + 8 * tracks.len() + 4 * events);
+    midly::write(&header, tracks.iter(), &mut out).map_err(MidiProblem::Encode)?;
+    Ok(out)
+}
+
+/// Track 1: the title as track name, time signatures, key signatures and the tempo map; it
+/// ends with the piece (or with its last event, if later).
+fn conductor_track(piece: &Piece) -> Result<Vec<TrackEvent<'_>>, MidiProblem> {
+    let mut timed: Vec<Timed<'_>> = Vec::with_capacity(
+        1 + piece.time_signatures.len()
+            + piece.key_signatures.len()
+            + piece.tempo_map.changes().len(),
+    );
+    if !piece.title.is_empty() {
+        timed.push((
+            0,
+            0,
+            TrackEventKind::Meta(MetaMessage::TrackName(piece.title.as_bytes())),
+        ));
+    }
+    for change in &piece.time_signatures {
+        let signature = change.signature;
+        let denominator = signature.denominator();
+        // MIDI clocks (24 per quarter) per beat; 32nd notes per quarter is always 8.
+        let clocks = (96 / denominator).max(1);
+        let meta = MetaMessage::TimeSignature(
+            signature.numerator(),
+            denominator.trailing_zeros() as u8,
+            clocks,
+            8,
+        );
+        timed.push((change.tick, 1, TrackEventKind::Meta(meta)));
+    }
+    for change in &piece.key_signatures {
+        let (sharps_flats, minor) = change.key.to_key_signature();
+        let meta = MetaMessage::KeySignature(sharps_flats, minor);
+        timed.push((change.tick, 2, TrackEventKind::Meta(meta)));
+    }
+    for change in piece.tempo_map.changes() {
+        let meta = MetaMessage::Tempo(u24::new(change.micros_per_quarter));
+        timed.push((change.tick, 3, TrackEventKind::Meta(meta)));
+    }
+    into_track(1, timed, piece.end_tick())
+}
+
+/// A part's track: its name, its program change and its notes, all on its channel. Note-offs
+/// (NoteOn with velocity 0, so running status covers them) come before note-ons on the same
+/// tick, and note-ons of one tick follow the notes' sorted order, which is what makes a read
+/// pair overlapping notes of one pitch back the way they were.
+fn part_track(track: usize, part: &Part) -> Result<Vec<TrackEvent<'_>>, MidiProblem> {
+    let channel = u4::new(part.channel.get());
+    let notes: Cow<'_, [Note]> = if part.notes.is_sorted_by_key(note_order) {
+        Cow::Borrowed(&part.notes)
+    } else {
+        let mut notes = part.notes.clone();
+        notes.sort_by_key(note_order);
+        Cow::Owned(notes)
+    };
+    let mut timed: Vec<Timed<'_>> = Vec::with_capacity(2 + 2 * notes.len());
+    timed.push((
+        0,
+        0,
+        TrackEventKind::Meta(MetaMessage::TrackName(part.name.as_bytes())),
+    ));
+    let program = MidiMessage::ProgramChange {
+        program: u7::new(part.program.get()),
+    };
+    timed.push((
+        0,
+        1,
+        TrackEventKind::Midi {
+            channel,
+            message: program,
+        },
+    ));
+    for note in notes.iter() {
+        let key = u7::new(note.pitch.get());
+        let on = MidiMessage::NoteOn {
+            key,
+            vel: u7::new(note.velocity.get()),
+        };
+        let off = MidiMessage::NoteOn {
+            key,
+            vel: u7::new(0),
+        };
+        timed.push((note.start, 3, TrackEventKind::Midi { channel, message: on }));
+        timed.push((note.end(), 2, TrackEventKind::Midi { channel, message: off }));
+    }
+    into_track(track, timed, 0)
+}
+
+/// The order of [`crate::music::sort_notes`].
+fn note_order(note: &Note) -> (Tick, u8, u64, u8) {
+    (
+        note.start,
+        note.pitch.get(),
+        note.duration.get(),
+        note.velocity.get(),
+    )
+}
+
+/// Sorts timed events (stably: same tick and order keep their given order), turns ticks into
+/// delta times and ends the track at `end` or at its last event, whichever is later.
+fn into_track(
+    track: usize,
+    mut timed: Vec<Timed<'_>>,
+    end: Tick,
+) -> Result<Vec<TrackEvent<'_>>, MidiProblem> {
+    timed.sort_by_key(|(tick, order, _)| (*tick, *order));
+    let mut events = Vec::with_capacity(timed.len() + 1);
+    let mut previous = 0;
+    for (tick, _, kind) in timed {
+        events.push(TrackEvent {
+            delta: delta(track, previous, tick)?,
+            kind,
+        });
+        previous = tick;
+    }
+    let end = end.max(previous);
+    events.push(TrackEvent {
+        delta: delta(track, previous, end)?,
+        kind: TrackEventKind::Meta(MetaMessage::EndOfTrack),
+    });
+    Ok(events)
+}
+
+/// The delta time from `previous` to `tick`, if MIDI can say it.
+fn delta(track: usize, previous: Tick, tick: Tick) -> Result<u28, MidiProblem> {
+    let gap = tick - previous;
+    u32::try_from(gap)
+        .ok()
+        .and_then(u28::try_from)
+        .ok_or(MidiProblem::GapTooLong { track, tick, gap })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::music::{Pitch, Velocity};
+
+    #[test]
+    fn bad_resolution_and_huge_gaps_are_refused() {
+        let mut piece = Piece::default();
+        piece.ticks_per_quarter = 0;
+        assert!(matches!(
+            encode(&piece),
+            Err(MidiProblem::BadResolution(0))
+        ));
+        let far = Note::new(Pitch::A4, 1 << 28, 1, Velocity::DEFAULT).unwrap();
+        let piece = Piece::from_notes(480, "far", vec![far]).unwrap();
+        let err = write_bytes(&piece).unwrap_err();
+        assert!(matches!(
+            err.problem,
+            MidiProblem::GapTooLong {
+                track: 1,
+                tick: 268_435_457,
+                gap: 268_435_457
+            }
+        ));
+        assert!(err.to_string().starts_with("(MIDI data in memory): the gap of"));
+        let near = Note::new(Pitch::A4, (1 << 28) - 2, 1, Velocity::DEFAULT).unwrap();
+        let piece = Piece::from_notes(480, "near", vec![near]).unwrap();
+        assert!(write_bytes(&piece).is_ok());
+    }
+}
