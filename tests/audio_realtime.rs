@@ -76,7 +76,10 @@ fn the_audio_callback_never_allocates_or_frees() {
     let probe = vec![1u8; 10];
     WATCHING.with(|w| w.set(false));
     drop(probe);
-    assert!(EVENTS.with(|e| e.get()) >= 1, "the counting allocator is not counting");
+    assert!(
+        EVENTS.with(|e| e.get()) >= 1,
+        "the counting allocator is not counting"
+    );
 
     let big = four_voice_piece(4);
     t.load_piece(&big, None).unwrap();
@@ -86,19 +89,25 @@ fn the_audio_callback_never_allocates_or_frees() {
     }
     // Swap schedules several times while playing: the old ones must come back to this side.
     for i in 0..5u64 {
-        t.load_piece(&piece(vec![note(60 + i as u8, 0, 9600, 90)]), None).unwrap();
+        t.load_piece(&piece(vec![note(60 + i as u8, 0, 9600, 90)]), None)
+            .unwrap();
         total += watched_pull(&mut s, &mut buf);
         t.load_piece(&big, None).unwrap();
         total += watched_pull(&mut s, &mut buf);
     }
     t.seek(3.0).unwrap();
-    t.set_loop(Some(LoopRegion::new(3.0, 3.5).unwrap())).unwrap();
+    t.set_loop(Some(LoopRegion::new(3.0, 3.5).unwrap()))
+        .unwrap();
     for _ in 0..200 {
         total += watched_pull(&mut s, &mut buf);
     }
     for k in 0..40u8 {
-        t.audition(Pitch::new(40 + k).unwrap(), Velocity::DEFAULT, Duration::from_millis(50))
-            .unwrap();
+        t.audition(
+            Pitch::new(40 + k).unwrap(),
+            Velocity::DEFAULT,
+            Duration::from_millis(50),
+        )
+        .unwrap();
     }
     t.set_tempo_factor(1.7);
     t.pause().unwrap();
@@ -111,7 +120,10 @@ fn the_audio_callback_never_allocates_or_frees() {
     for _ in 0..50 {
         total += watched_pull(&mut s, &mut buf);
     }
-    assert_eq!(total, 0, "the audio callback allocated or freed {total} times");
+    assert_eq!(
+        total, 0,
+        "the audio callback allocated or freed {total} times"
+    );
     // Every replaced schedule was handed back for this thread to free.
     t.collect_returned();
 }

@@ -8,14 +8,16 @@ use std::path::Path;
 
 use audio_support::*;
 use gan_studio::audio::{
-    AudioError, PresetId, RenderOptions, SampleFormat, SoundFont, render_piece,
-    render_piece_to_wav,
+    AudioError, PresetId, RenderOptions, SampleFormat, SoundFont, render_midi_file_to_wav,
+    render_piece, render_piece_to_wav,
 };
 use gan_studio::music::{Channel, Part, Program};
 
 fn small_font() -> SoundFont {
-    SoundFont::load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/soundfonts/sf_GMbank_piano.sf2"))
-        .unwrap()
+    SoundFont::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("assets/soundfonts/sf_GMbank_piano.sf2"),
+    )
+    .unwrap()
 }
 
 fn options(rate: u32, tail: f64) -> RenderOptions {
@@ -53,9 +55,15 @@ fn a4_sounds_at_440_hz() {
 fn other_pitches_sound_where_they_should() {
     // C4 at 48 kHz: 261.63 Hz; E5: 659.26 Hz.
     let c4 = measured_pitch(60, 48_000, None);
-    assert!((c4 / 261.626 - 1.0).abs() < 0.01, "C4 measured at {c4:.2} Hz");
+    assert!(
+        (c4 / 261.626 - 1.0).abs() < 0.01,
+        "C4 measured at {c4:.2} Hz"
+    );
     let e5 = measured_pitch(76, 44_100, None);
-    assert!((e5 / 659.255 - 1.0).abs() < 0.01, "E5 measured at {e5:.2} Hz");
+    assert!(
+        (e5 / 659.255 - 1.0).abs() < 0.01,
+        "E5 measured at {e5:.2} Hz"
+    );
 }
 
 #[test]
@@ -86,7 +94,10 @@ fn rests_are_silent_and_notes_are_not() {
     let loud2 = rms_between(&m, 44_100, 4.0, 4.5);
     // By 3 s the first note's release and the reverb have died away.
     let rest = rms_between(&m, 44_100, 3.0, 3.95);
-    assert!(loud1 > 0.01 && loud2 > 0.01, "notes too quiet: {loud1} {loud2}");
+    assert!(
+        loud1 > 0.01 && loud2 > 0.01,
+        "notes too quiet: {loud1} {loud2}"
+    );
     assert!(rest < 1e-4, "rest not silent: RMS {rest}");
     // Nothing before the first note either: the very first block starts it.
     assert!(first_sound(&m, 44_100, 1e-4).unwrap() < 0.005);
@@ -123,13 +134,19 @@ fn a_tempo_change_moves_the_notes() {
     let expected = [0.0, 0.5, 1.0, 2.0];
     assert_eq!(found.len(), 4, "onsets found: {found:?}");
     for (f, e) in found.iter().zip(expected) {
-        assert!((f - e).abs() < 0.01, "onset at {f:.4} s, expected {e} s ({found:?})");
+        assert!(
+            (f - e).abs() < 0.01,
+            "onset at {f:.4} s, expected {e} s ({found:?})"
+        );
     }
     // And an isolated note after the change starts where the slower tempo puts it.
     let p = piece_with_tempi(vec![note(69, 1440, 480, 100)], &[(0, 120.0), (960, 60.0)]);
     let r = render_piece(&p, &options(48_000, 0.5)).unwrap();
     let t = first_sound(&r.mono(), 48_000, 1e-3).unwrap();
-    assert!((t - 2.0).abs() < 0.005, "note starts at {t:.4} s, expected 2.0 s");
+    assert!(
+        (t - 2.0).abs() < 0.005,
+        "note starts at {t:.4} s, expected 2.0 s"
+    );
     // 480 ticks at 60 BPM last 1 s: the note ends at 3.0 s, plus the 0.5 s tail.
     assert_eq!(r.frames(), 168_000);
 }
@@ -137,8 +154,11 @@ fn a_tempo_change_moves_the_notes() {
 #[test]
 fn velocity_changes_the_level() {
     let level = |velocity: u8| {
-        let r = render_piece(&piece(vec![note(69, 0, 480, velocity)]), &options(44_100, 0.0))
-            .unwrap();
+        let r = render_piece(
+            &piece(vec![note(69, 0, 480, velocity)]),
+            &options(44_100, 0.0),
+        )
+        .unwrap();
         rms(&r.mono())
     };
     let (soft, mid, loud) = (level(30), level(80), level(127));
@@ -159,7 +179,10 @@ fn every_part_sounds() {
     let m = r.mono();
     let second_note = rms_between(&m, 44_100, 2.0, 2.4);
     assert!(second_note > 0.01, "second part silent: {second_note}");
-    let f = fundamental_hz(&m[(2.05 * 44_100.0) as usize..(2.45 * 44_100.0) as usize], 44_100);
+    let f = fundamental_hz(
+        &m[(2.05 * 44_100.0) as usize..(2.45 * 44_100.0) as usize],
+        44_100,
+    );
     assert!((f / 391.995 - 1.0).abs() < 0.01, "G4 measured at {f:.2} Hz");
 }
 
@@ -183,7 +206,10 @@ fn a_missing_preset_is_refused_with_the_font_named() {
         ..options(44_100, 0.0)
     };
     let err = render_piece(&piece(vec![note(60, 0, 480, 90)]), &opts).unwrap_err();
-    assert!(matches!(err, AudioError::PresetNotFound { program: 40, .. }), "{err}");
+    assert!(
+        matches!(err, AudioError::PresetNotFound { program: 40, .. }),
+        "{err}"
+    );
     assert!(err.to_string().contains("FluidR3_GM_piano.sf2"), "{err}");
 }
 
@@ -194,7 +220,10 @@ fn bad_options_are_refused() {
         render_piece(&p, &options(8_000, 0.0)),
         Err(AudioError::BadSampleRate(8_000))
     ));
-    assert!(matches!(render_piece(&p, &options(44_100, -1.0)), Err(AudioError::BadTail(_))));
+    assert!(matches!(
+        render_piece(&p, &options(44_100, -1.0)),
+        Err(AudioError::BadTail(_))
+    ));
     assert!(matches!(
         render_piece(&p, &options(44_100, f64::NAN)),
         Err(AudioError::BadTail(_))
@@ -228,10 +257,24 @@ fn garbage_and_truncated_soundfonts_are_errors_naming_the_file() {
     )
     .unwrap();
     let cut = dir.path().join("cut.sf2");
-    for keep in [0, 3, 11, 12, 20, 100, 1000, full.len() / 2, full.len() - 100, full.len() - 1] {
+    for keep in [
+        0,
+        3,
+        11,
+        12,
+        20,
+        100,
+        1000,
+        full.len() / 2,
+        full.len() - 100,
+        full.len() - 1,
+    ] {
         std::fs::write(&cut, &full[..keep]).unwrap();
         let err = SoundFont::load(&cut).unwrap_err();
-        assert!(matches!(err, AudioError::BadSoundFont { .. }), "cut at {keep}: {err}");
+        assert!(
+            matches!(err, AudioError::BadSoundFont { .. }),
+            "cut at {keep}: {err}"
+        );
         assert!(err.to_string().ends_with("cut.sf2"), "{err}");
     }
     std::fs::write(&cut, &full[..full.len() / 2]).unwrap();
@@ -267,7 +310,10 @@ fn wav_files_hold_the_render() {
     assert_eq!(summary.frames, 48_000);
     let mut reader = hound::WavReader::open(&out).unwrap();
     let spec = reader.spec();
-    assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (2, 48_000, 16));
+    assert_eq!(
+        (spec.channels, spec.sample_rate, spec.bits_per_sample),
+        (2, 48_000, 16)
+    );
     assert_eq!(reader.duration(), 48_000);
     let left: Vec<f32> = reader
         .samples::<i16>()
@@ -282,7 +328,11 @@ fn wav_files_hold_the_render() {
     let rendered = render_piece(&p, &opts).unwrap();
     let mut reader = hound::WavReader::open(&out).unwrap();
     let samples: Vec<f32> = reader.samples::<f32>().map(Result::unwrap).collect();
-    assert_eq!(samples, rendered.interleaved(), "float WAV differs from the render");
+    assert_eq!(
+        samples,
+        rendered.interleaved(),
+        "float WAV differs from the render"
+    );
     // Only the two WAV files: no temporary left behind.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
 }
@@ -293,4 +343,41 @@ fn rendering_is_deterministic() {
     let a = render_piece(&p, &options(44_100, 0.5)).unwrap();
     let b = render_piece(&p, &options(44_100, 0.5)).unwrap();
     assert_eq!(a, b);
+}
+
+#[test]
+fn a_midi_file_renders_to_a_wav_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let midi = dir.path().join("tune.mid");
+    // A4 for one beat at 100 BPM (0.6 s), then C5 for one beat.
+    let p = piece_with_tempi(
+        vec![note(69, 0, 480, 100), note(72, 480, 480, 100)],
+        &[(0, 100.0)],
+    );
+    gan_studio::midi::write_file(&midi, &p).unwrap();
+    let out = dir.path().join("tune.wav");
+    let summary =
+        render_midi_file_to_wav(&midi, &out, &options(44_100, 1.0), SampleFormat::Float32).unwrap();
+    // Two beats at 100 BPM = 1.2 s, plus the 1 s tail: 97,020 frames.
+    assert_eq!(summary.frames, 97_020);
+    let mut reader = hound::WavReader::open(&out).unwrap();
+    let left: Vec<f32> = reader
+        .samples::<f32>()
+        .step_by(2)
+        .map(Result::unwrap)
+        .collect();
+    let a = fundamental_hz(&left[4_410..24_000], 44_100);
+    assert!((a / 440.0 - 1.0).abs() < 0.01, "first beat at {a:.1} Hz");
+    let c = fundamental_hz(&left[30_000..50_000], 44_100);
+    assert!((c / 523.251 - 1.0).abs() < 0.01, "second beat at {c:.1} Hz");
+
+    // A file that is not MIDI is an error naming it, and writes nothing.
+    let bad = dir.path().join("bad.mid");
+    std::fs::write(&bad, b"not midi").unwrap();
+    let out = dir.path().join("bad.wav");
+    let err = render_midi_file_to_wav(&bad, &out, &options(44_100, 1.0), SampleFormat::Int16)
+        .unwrap_err();
+    assert!(matches!(err, AudioError::Midi(_)), "{err}");
+    assert!(err.to_string().contains("bad.mid"), "{err}");
+    assert!(!out.exists());
 }

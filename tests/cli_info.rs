@@ -152,3 +152,23 @@ fn unknown_file_types_are_refused_by_name() {
         "{stderr}"
     );
 }
+
+#[test]
+fn info_reads_abc_files_and_counts_unreadable_tunes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two.abc");
+    // Tune 1: a C major scale in 4/4, eight eighth notes = 1 bar at 120 BPM = 2 s.
+    // Tune 2: damaged (a stray character).
+    std::fs::write(
+        &path,
+        "X:1\nT:Scale\nM:4/4\nL:1/8\nK:C\nCDEF GABc|]\n\nX:2\nT:Broken\nM:4/4\nL:1/8\nK:C\nCD#E|]\n",
+    )
+    .unwrap();
+    let out = gan_studio().arg("info").arg(&path).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("tunes:          1 (1 more could not be read)"), "{text}");
+    assert!(text.contains("8 in 1 part"), "{text}");
+    assert!(text.contains("1.0 bars, 2.00 s"), "{text}");
+    assert!(text.contains("C major"), "{text}");
+}

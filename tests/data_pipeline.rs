@@ -2,6 +2,8 @@
 //! key signature, windows and strides, augmentation, the seeded split, the cache (hits,
 //! misses, invalidation, corruption), progress messages and cancellation.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod data_support;
 
 use std::path::{Path, PathBuf};
@@ -13,7 +15,9 @@ use gan_studio::data::{
     DataError, DataSource, Dataset, KeyPolicy, LoadOptions, PreprocessConfig, Progress,
     ShortPieces, Split, load_dataset,
 };
-use gan_studio::music::tokens::{Token, format_tokens, PitchText};
+use gan_studio::music::analysis::estimate_key;
+use gan_studio::music::tokens::{PitchText, Token, decode_notes, format_tokens};
+use gan_studio::music::{Key, Velocity};
 
 /// A D minor tune as the Essen files write minor tunes: `K:D` (D major's two sharps) with
 /// the minor notes spelled out (`=F`, `_B`). Four bars of 4/4: 64 steps.
@@ -48,8 +52,12 @@ fn names(dataset: &Dataset, piece: usize) -> String {
 fn a_minor_tune_under_a_major_signature_is_moved_to_a_minor() {
     let dir = tempfile::tempdir().unwrap();
     let source = DataSource::Abc(vec![write_abc(dir.path(), D_MINOR_UNDER_D_MAJOR)]);
-    let dataset = load_with(&source, &PreprocessConfig::default(), &LoadOptions::default())
-        .unwrap();
+    let dataset = load_with(
+        &source,
+        &PreprocessConfig::default(),
+        &LoadOptions::default(),
+    )
+    .unwrap();
     let piece = &dataset.pieces[0];
     assert_eq!(piece.estimated_key, Some("D minor".parse().unwrap()));
     // D to A is 5 semitones down (the nearer way).
@@ -62,7 +70,10 @@ fn a_minor_tune_under_a_major_signature_is_moved_to_a_minor() {
     );
     assert_eq!(piece.id, "abc:tunes.abc#1");
     assert_eq!(piece.title, "Minor under a major signature");
-    assert_eq!(dataset.stats.key_histogram(), vec![("D minor".parse().unwrap(), 1)]);
+    assert_eq!(
+        dataset.stats.key_histogram(),
+        vec![("D minor".parse().unwrap(), 1)]
+    );
     // Trusting the signature instead would have made it C minor (D major -> C major: -2):
     // its F natural becomes E-flat.
     let declared = PreprocessConfig {
@@ -130,14 +141,17 @@ fn augmentation_adds_shifted_copies_that_stay_on_the_piano() {
         validation_fraction: 0.0,
         ..PreprocessConfig::default()
     };
-    let dataset = load_with(&DataSource::Folder(root), &config, &LoadOptions::default())
-        .unwrap();
+    let dataset = load_with(&DataSource::Folder(root), &config, &LoadOptions::default()).unwrap();
     // Each piece has one window of its own; low gets 2 copies, high only the -2 copy.
     assert_eq!(dataset.window_count(Split::Train), 5);
     assert_eq!(dataset.stats.augmented_windows, 3);
     let windows = dataset.windows(Split::Train);
     assert_eq!(windows.len(), 5);
-    let high = dataset.pieces.iter().position(|p| p.title == "high").unwrap();
+    let high = dataset
+        .pieces
+        .iter()
+        .position(|p| p.title == "high")
+        .unwrap();
     assert_eq!(dataset.augment_shifts(high), vec![-2]);
     let base = windows
         .iter()
@@ -160,7 +174,10 @@ fn augmentation_adds_shifted_copies_that_stay_on_the_piano() {
 /// A folder of `n` MIDI files of 64 steps each.
 fn many_files(root: &Path, n: usize) {
     for i in 0..n {
-        write_midi(&root.join(format!("piece{i:03}.mid")), &scale_piece(&format!("p{i}"), 64));
+        write_midi(
+            &root.join(format!("piece{i:03}.mid")),
+            &scale_piece(&format!("p{i}"), 64),
+        );
     }
 }
 
@@ -208,7 +225,11 @@ fn the_split_is_by_piece_and_seeded() {
     for split in [Split::Train, Split::Validation] {
         let windows = a.windows(split);
         assert_eq!(windows.len(), a.window_count(split));
-        assert!(windows.iter().all(|w| a.pieces[w.piece as usize].split == split));
+        assert!(
+            windows
+                .iter()
+                .all(|w| a.pieces[w.piece as usize].split == split)
+        );
     }
     assert_eq!(a.window_count(Split::Validation), 5);
     // Shuffling is seeded too.
@@ -256,7 +277,11 @@ fn the_cache_hits_misses_and_rebuilds() {
     // Cold: built and saved.
     let (cold, messages) = load_cached(&source, &config, &cache);
     assert!(!cold.from_cache);
-    assert!(!messages.iter().any(|m| matches!(m, Progress::CacheHit { .. })));
+    assert!(
+        !messages
+            .iter()
+            .any(|m| matches!(m, Progress::CacheHit { .. }))
+    );
     assert_eq!(cache_files(&cache).len(), 1);
 
     // Warm: the same data set, from the cache, no file read.
@@ -264,9 +289,20 @@ fn the_cache_hits_misses_and_rebuilds() {
     assert!(warm.from_cache);
     assert_eq!(warm.pieces, cold.pieces);
     assert_eq!(warm.stats, cold.stats);
-    assert_eq!(warm.batch_ids(&warm.windows(Split::Train)), cold.batch_ids(&cold.windows(Split::Train)));
-    assert!(messages.iter().any(|m| matches!(m, Progress::CacheHit { .. })));
-    assert!(!messages.iter().any(|m| matches!(m, Progress::FileDone { .. })));
+    assert_eq!(
+        warm.batch_ids(&warm.windows(Split::Train)),
+        cold.batch_ids(&cold.windows(Split::Train))
+    );
+    assert!(
+        messages
+            .iter()
+            .any(|m| matches!(m, Progress::CacheHit { .. }))
+    );
+    assert!(
+        !messages
+            .iter()
+            .any(|m| matches!(m, Progress::FileDone { .. }))
+    );
 
     // Another setting: a miss, and a second cache file.
     let strided = PreprocessConfig {
@@ -316,7 +352,10 @@ fn a_corrupt_cache_file_is_detected_and_rebuilt() {
             b
         }),
         ("empty", Vec::new()),
-        ("garbage", b"definitely not a cache file, but long enough to have a header".to_vec()),
+        (
+            "garbage",
+            b"definitely not a cache file, but long enough to have a header".to_vec(),
+        ),
     ];
     for (what, bytes) in damages {
         std::fs::write(&file, &bytes).unwrap();
@@ -347,8 +386,12 @@ fn progress_comes_in_order_and_lists_skips() {
         progress: Some(sender),
         ..LoadOptions::default()
     };
-    let dataset = load_with(&DataSource::Folder(root), &PreprocessConfig::default(), &options)
-        .unwrap();
+    let dataset = load_with(
+        &DataSource::Folder(root),
+        &PreprocessConfig::default(),
+        &options,
+    )
+    .unwrap();
     drop(options);
     let messages: Vec<Progress> = receiver.into_iter().collect();
     assert_eq!(messages.first(), Some(&Progress::Started { files: 6 }));
@@ -422,7 +465,11 @@ fn cancelling_stops_the_import() {
         .count();
     // At most one more file per thread (2 threads) after the first.
     assert!((1..=3).contains(&done), "{done} files done");
-    assert!(!messages.iter().any(|m| matches!(m, Progress::Finished { .. })));
+    assert!(
+        !messages
+            .iter()
+            .any(|m| matches!(m, Progress::Finished { .. }))
+    );
     assert!(cache_files(&cache).is_empty());
 }
 
@@ -444,9 +491,32 @@ fn the_folk_set_loads_when_fetched() {
     println!("{}", dataset.stats);
     // 1,754 tunes in the Erk subset; a few may be refused by the reader, never many.
     assert!(dataset.pieces.len() > 1_700, "{}", dataset.stats);
-    // Every melody is in C major or A minor: no estimated key survives as such, but the
-    // transposed melodies lie on the piano.
+    // Every melody now lies in C major or A minor: estimating the key of the tokens again
+    // finds one of the two (transposition moves the estimate with the notes).
+    let c_or_a: [Key; 2] = [Key::C_MAJOR, Key::A_MINOR];
+    for (index, piece) in dataset.pieces.iter().enumerate() {
+        let notes = decode_notes(&dataset.piece_tokens(index), 480, Velocity::DEFAULT).unwrap();
+        let key = estimate_key(&notes).map(|e| e.key);
+        assert!(
+            key.is_some_and(|k| c_or_a.contains(&k)),
+            "{} ({}): {key:?}",
+            piece.id,
+            piece.title
+        );
+    }
     let (low, high) = dataset.stats.pitch_range.unwrap();
     assert!((21..=108).contains(&low) && (21..=108).contains(&high));
-    assert!(dataset.window_count(Split::Train) > 10_000);
+    // The window count agrees with the formula over the pieces' lengths.
+    let expected: usize = dataset
+        .pieces
+        .iter()
+        .map(|p| {
+            if p.steps >= 64 {
+                (p.steps as usize - 64) / 16 + 1
+            } else {
+                0
+            }
+        })
+        .sum();
+    assert_eq!(dataset.stats.windows.total(), expected);
 }

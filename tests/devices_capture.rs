@@ -2,6 +2,8 @@
 //!
 //! At 120 BPM a 16th note lasts 0.125 s; at 480 ticks per quarter it is 120 ticks.
 
+#![allow(clippy::unwrap_used)]
+
 use gan_studio::devices::{
     COUNT_IN_ACCENT, CaptureSettings, DeviceError, RECORDED_PART_NAME, RecordStart, TimedKey,
     count_in_piece, quantize_recording, recording_to_piece,

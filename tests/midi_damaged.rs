@@ -1,6 +1,8 @@
 //! A corpus of damaged and unsupported MIDI files, built here byte by byte: each must give a
 //! typed error naming the file and the problem, never a panic and never a silent half-read.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod midi_support;
 
 use gan_studio::midi::{
@@ -15,7 +17,12 @@ fn valid() -> Vec<u8> {
 }
 
 fn conductor() -> Vec<u8> {
-    track(&[name(0, b"Tune"), tempo(0, 500_000), time_sig(0, 4, 2), eot(0)])
+    track(&[
+        name(0, b"Tune"),
+        tempo(0, 500_000),
+        time_sig(0, 4, 2),
+        eot(0),
+    ])
 }
 
 fn melody() -> Vec<u8> {
@@ -246,7 +253,10 @@ fn unreadable_paths_name_the_path() {
     let missing = dir.path().join("missing.mid");
     let err = read_file(&missing).unwrap_err();
     assert!(matches!(err.problem, MidiProblem::Read(_)));
-    assert!(err.to_string().starts_with(&format!("{}: cannot read the file", missing.display())));
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}: cannot read the file", missing.display()))
+    );
     let err = read_file(dir.path()).unwrap_err();
     assert!(matches!(err.problem, MidiProblem::Read(_)));
 }

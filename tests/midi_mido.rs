@@ -5,6 +5,8 @@
 //! and pass, unless `GAN_STUDIO_REQUIRE_MIDO` is set (as CI does after `pip install mido`),
 //! in which case they fail.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod midi_support;
 
 use std::path::Path;
@@ -69,7 +71,10 @@ fn expected_lines(piece: &Piece) -> Vec<String> {
         ));
     }
     for c in &piece.time_signatures {
-        lines.push(format!("time_signature track=0 tick={} {}", c.tick, c.signature));
+        lines.push(format!(
+            "time_signature track=0 tick={} {}",
+            c.tick, c.signature
+        ));
     }
     lines.push(format!("end track=0 tick={}", piece.end_tick()));
     for (i, part) in piece.parts.iter().enumerate() {
@@ -114,8 +119,11 @@ fn mido_reads_our_files_as_we_wrote_them() {
             (tick.parse().unwrap(), name.parse().unwrap())
         })
         .collect();
-    let expected_keys: Vec<(u64, Key)> =
-        piece.key_signatures.iter().map(|c| (c.tick, c.key)).collect();
+    let expected_keys: Vec<(u64, Key)> = piece
+        .key_signatures
+        .iter()
+        .map(|c| (c.tick, c.key))
+        .collect();
     assert_eq!(keys, expected_keys);
     lines.retain(|l| !l.starts_with("key_signature"));
     assert_eq!(lines, expected_lines(&piece));

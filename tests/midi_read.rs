@@ -1,6 +1,8 @@
 //! Reading hand-built Standard MIDI Files: every rule of `gan_studio::midi`'s reader, with
 //! expectations worked out by hand from the bytes.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod midi_support;
 
 use gan_studio::midi::{SmfFormat, SmpteRate, Timing, read_bytes, read_file};
@@ -205,7 +207,11 @@ fn smpte_timing_becomes_a_timeline_with_exact_seconds() {
     assert!(close(piece.seconds_at(500), 0.5));
     assert!(close(piece.duration_seconds(), 0.75));
     assert_eq!(file.report.skipped_meta_events, 1);
-    assert!(file.info().to_string().contains("SMPTE timing (25.00 fps × 40 ticks)"));
+    assert!(
+        file.info()
+            .to_string()
+            .contains("SMPTE timing (25.00 fps × 40 ticks)")
+    );
 
     // 29.97 fps drop-frame (-29 = 0xE3), 4 ticks per frame: 120 ticks are 30 frames, 1.001 s.
     let t = track(&[on(0, 0, 60, 64), off(120, 0, 60), eot(0)]);
@@ -288,7 +294,9 @@ fn programs_come_from_the_track_then_from_the_file() {
         off(10, 1, 60),
         eot(0),
     ]);
-    let piece = read_bytes(&smf(1, 96, &[conductor, a, b]), "x").unwrap().piece;
+    let piece = read_bytes(&smf(1, 96, &[conductor, a, b]), "x")
+        .unwrap()
+        .piece;
     let programs: Vec<(u8, u8)> = piece
         .parts
         .iter()
@@ -304,7 +312,7 @@ fn time_and_key_signatures_are_read_and_bad_ones_skipped() {
     let conductor = track(&[
         time_sig(0, 3, 2),
         key_sig(0, -3, true),
-        time_sig(0, 5, 7), // denominator 128: skipped
+        time_sig(0, 5, 7),    // denominator 128: skipped
         key_sig(0, 9, false), // 9 sharps: skipped
         time_sig(288 * 2, 6, 3),
         key_sig(0, 1, false),
@@ -320,7 +328,11 @@ fn time_and_key_signatures_are_read_and_bad_ones_skipped() {
         .map(|c| (c.tick, c.signature.to_string()))
         .collect();
     assert_eq!(sigs, [(0, "3/4".to_string()), (576, "6/8".to_string())]);
-    let keys: Vec<(u64, Key)> = piece.key_signatures.iter().map(|c| (c.tick, c.key)).collect();
+    let keys: Vec<(u64, Key)> = piece
+        .key_signatures
+        .iter()
+        .map(|c| (c.tick, c.key))
+        .collect();
     assert_eq!(
         keys,
         [
@@ -376,7 +388,12 @@ fn unknown_chunks_between_tracks_are_skipped() {
 
 #[test]
 fn names_in_latin1_and_a_longer_header_chunk_are_read() {
-    let t = track(&[name(0, b"Fl\xFBte"), on(0, 0, 60, 64), off(10, 0, 60), eot(0)]);
+    let t = track(&[
+        name(0, b"Fl\xFBte"),
+        on(0, 0, 60, 64),
+        off(10, 0, 60),
+        eot(0),
+    ]);
     // A header chunk of 8 bytes: the two extra bytes are skipped.
     let mut bytes = chunk(b"MThd", &[0, 0, 0, 1, 0, 96, 0xAB, 0xCD]);
     bytes.extend(chunk(b"MTrk", &t));

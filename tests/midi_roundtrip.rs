@@ -1,6 +1,8 @@
 //! Writing pieces as SMF format 1 and reading them back: the layout of what is written, and
 //! read -> write -> read giving the same piece (as defined in `gan_studio::midi`'s docs).
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod midi_support;
 
 use std::collections::BTreeMap;
@@ -66,15 +68,22 @@ fn the_written_layout_is_a_conductor_and_one_track_per_part() {
     };
     assert_eq!(metas(|m| matches!(m, MetaMessage::Tempo(_))), 3);
     assert_eq!(metas(|m| matches!(m, MetaMessage::TimeSignature(..))), 2);
-    assert!(conductor.iter().any(|e| e.kind
-        == TrackEventKind::Meta(MetaMessage::TimeSignature(6, 3, 12, 8))));
+    assert!(
+        conductor
+            .iter()
+            .any(|e| e.kind == TrackEventKind::Meta(MetaMessage::TimeSignature(6, 3, 12, 8)))
+    );
     // E minor: one sharp, minor.
-    assert!(conductor
-        .iter()
-        .any(|e| e.kind == TrackEventKind::Meta(MetaMessage::KeySignature(1, true))));
-    assert!(!conductor
-        .iter()
-        .any(|e| matches!(e.kind, TrackEventKind::Midi { .. })));
+    assert!(
+        conductor
+            .iter()
+            .any(|e| e.kind == TrackEventKind::Meta(MetaMessage::KeySignature(1, true)))
+    );
+    assert!(
+        !conductor
+            .iter()
+            .any(|e| matches!(e.kind, TrackEventKind::Midi { .. }))
+    );
     for (track, part) in smf.tracks[1..].iter().zip(&piece.parts) {
         assert_eq!(
             track[0].kind,
@@ -126,9 +135,11 @@ fn running_status_keeps_files_small() {
 fn nested_notes_of_one_pitch_come_back_first_in_first_out() {
     // [0, 200) velocity 10 holds over [50, 100) velocity 20. MIDI cannot tell this apart
     // from [0, 100) + [50, 200), which is what a first-in-first-out read gives.
-    let piece = Piece::from_notes(96, "p", vec![note(60, 0, 200, 10), note(60, 50, 50, 20)])
-        .unwrap();
-    let back = read_bytes(&write_bytes(&piece).unwrap(), "x").unwrap().piece;
+    let piece =
+        Piece::from_notes(96, "p", vec![note(60, 0, 200, 10), note(60, 50, 50, 20)]).unwrap();
+    let back = read_bytes(&write_bytes(&piece).unwrap(), "x")
+        .unwrap()
+        .piece;
     assert_eq!(
         notes(&back.parts[0]),
         vec![(60, 0, 100, 10), (60, 50, 150, 20)]
@@ -142,7 +153,9 @@ fn empty_parts_names_and_titles() {
         part("", 5, 3, vec![note(50, 0, 10, 64)]),
         part("nothing", 7, 4, vec![]),
     ];
-    let back = read_bytes(&write_bytes(&piece).unwrap(), "x").unwrap().piece;
+    let back = read_bytes(&write_bytes(&piece).unwrap(), "x")
+        .unwrap()
+        .piece;
     assert_eq!(back.title, "");
     assert_eq!(back.parts.len(), 1);
     assert_eq!(back.parts[0], piece.parts[0]);
@@ -171,7 +184,9 @@ fn expected_after_round_trip(piece: &Piece) -> Piece {
     expected.parts.retain(|p| !p.notes.is_empty());
     for part in &mut expected.parts {
         sort_notes(&mut part.notes);
-        let mut by_pitch: BTreeMap<Pitch, (Vec<(u64, Velocity)>, Vec<u64>)> = BTreeMap::new();
+        // Per pitch: (start, velocity) in written order, and the ends.
+        type StartsAndEnds = (Vec<(u64, Velocity)>, Vec<u64>);
+        let mut by_pitch: BTreeMap<Pitch, StartsAndEnds> = BTreeMap::new();
         for n in &part.notes {
             let entry = by_pitch.entry(n.pitch).or_default();
             entry.0.push((n.start, n.velocity));
@@ -205,8 +220,11 @@ fn expected_after_round_trip(piece: &Piece) -> Piece {
 
 fn notes_strategy() -> impl Strategy<Value = Vec<Note>> {
     let pitch = prop_oneof![0u8..=127, 60u8..=62];
-    prop::collection::vec((pitch, 0u64..3000, 1u64..400, 1u8..=127), 0..30)
-        .prop_map(|v| v.into_iter().map(|(p, s, d, vel)| note(p, s, d, vel)).collect())
+    prop::collection::vec((pitch, 0u64..3000, 1u64..400, 1u8..=127), 0..30).prop_map(|v| {
+        v.into_iter()
+            .map(|(p, s, d, vel)| note(p, s, d, vel))
+            .collect()
+    })
 }
 
 fn part_strategy() -> impl Strategy<Value = Part> {

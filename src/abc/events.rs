@@ -12,10 +12,10 @@ pub(crate) enum Propagation {
     /// Only the note it is written on.
     Not,
     /// The same letter in the same octave, to the end of the bar.
-    #[default]
     Octave,
     /// The same letter in every octave, to the end of the bar: the ABC 2.1 default and what
     /// abc2midi does.
+    #[default]
     Pitch,
 }
 
@@ -180,7 +180,8 @@ impl EventBuilder {
                 }
                 Token::BarsRest(bars) => {
                     let bar = self.meter.bar.unwrap_or(Ratio::ONE);
-                    self.events.push(Event::Rest(bar * Ratio::int(u128::from(bars))));
+                    self.events
+                        .push(Event::Rest(bar * Ratio::int(u128::from(bars))));
                     self.last_sounding = None;
                 }
                 Token::Bar(bar) => {
@@ -294,8 +295,7 @@ impl EventBuilder {
                 .map(|(_, _, a)| *a)
                 .unwrap_or_else(|| self.key.map_or(0, |k| k.alterations[note.letter])),
         };
-        let pitch =
-            12 * (note.octave + 1) + LETTER_SEMITONES[note.letter] + i32::from(alteration);
+        let pitch = 12 * (note.octave + 1) + LETTER_SEMITONES[note.letter] + i32::from(alteration);
         let pitch = u8::try_from(pitch)
             .ok()
             .filter(|p| *p <= 127)
@@ -349,7 +349,10 @@ mod tests {
     #[test]
     fn octaves_follow_case_and_marks() {
         assert_eq!(pitches("C", "C c C, c' C,, c''"), [60, 72, 48, 84, 36, 96]);
-        assert_eq!(pitches("C", "A B c d e f g a b"), [69, 71, 72, 74, 76, 77, 79, 81, 83]);
+        assert_eq!(
+            pitches("C", "A B c d e f g a b"),
+            [69, 71, 72, 74, 76, 77, 79, 81, 83]
+        );
     }
 
     #[test]
@@ -380,7 +383,10 @@ mod tests {
             [66, 66, 77]
         );
         let not = build("C", Propagation::Not, "^F F");
-        assert_eq!(notes(&not).iter().map(|n| n.0).collect::<Vec<_>>(), [66, 65]);
+        assert_eq!(
+            notes(&not).iter().map(|n| n.0).collect::<Vec<_>>(),
+            [66, 65]
+        );
     }
 
     #[test]
@@ -439,7 +445,15 @@ mod tests {
         let third = Ratio::new(2, 3);
         assert_eq!(
             lengths,
-            [third, third, third, Ratio::ONE, Ratio::new(4, 3), Ratio::new(4, 3), Ratio::ONE]
+            [
+                third,
+                third,
+                third,
+                Ratio::ONE,
+                Ratio::new(4, 3),
+                Ratio::new(4, 3),
+                Ratio::ONE
+            ]
         );
     }
 
@@ -448,7 +462,10 @@ mod tests {
         let events = build("C", Propagation::Pitch, "[CEG]2 [c2e]");
         match &events[0] {
             Event::Notes { notes, advance } => {
-                assert_eq!(notes.iter().map(|n| n.pitch).collect::<Vec<_>>(), [60, 64, 67]);
+                assert_eq!(
+                    notes.iter().map(|n| n.pitch).collect::<Vec<_>>(),
+                    [60, 64, 67]
+                );
                 assert_eq!(*advance, Ratio::new(1, 4));
             }
             other => panic!("{other:?}"),

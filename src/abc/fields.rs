@@ -371,8 +371,17 @@ fn parse_key_accidental(word: &str) -> Option<(usize, i8)> {
 fn is_setting_or_clef(word: &str) -> bool {
     word.contains('=')
         || matches!(
-            word.to_ascii_lowercase().trim_end_matches(|c: char| c.is_ascii_digit() || c == '+' || c == '-'),
-            "treble" | "bass" | "alto" | "tenor" | "baritone" | "soprano" | "mezzosoprano" | "perc" | "none"
+            word.to_ascii_lowercase()
+                .trim_end_matches(|c: char| c.is_ascii_digit() || c == '+' || c == '-'),
+            "treble"
+                | "bass"
+                | "alto"
+                | "tenor"
+                | "baritone"
+                | "soprano"
+                | "mezzosoprano"
+                | "perc"
+                | "none"
         )
 }
 
@@ -392,8 +401,14 @@ mod tests {
         let m = parse_meter("3/4").unwrap();
         assert_eq!(m.bar, Some(Ratio::new(3, 4)));
         assert_eq!(m.signature, Some(TimeSignature::new(3, 4).unwrap()));
-        assert_eq!(parse_meter("C").unwrap().signature, TimeSignature::new(4, 4).ok());
-        assert_eq!(parse_meter("C|").unwrap().signature, TimeSignature::new(2, 2).ok());
+        assert_eq!(
+            parse_meter("C").unwrap().signature,
+            TimeSignature::new(4, 4).ok()
+        );
+        assert_eq!(
+            parse_meter("C|").unwrap().signature,
+            TimeSignature::new(2, 2).ok()
+        );
         assert_eq!(parse_meter(" 2+3/8 ").unwrap().bar, Some(Ratio::new(5, 8)));
         assert_eq!(parse_meter("none").unwrap(), Meter::FREE);
         // 3/5 has a bar length but no MIDI time signature.
@@ -407,7 +422,10 @@ mod tests {
     #[test]
     fn default_unit_follows_the_meter() {
         // 2/4 = 0.5 < 0.75: sixteenths; 3/4 = 0.75: eighths.
-        assert_eq!(parse_meter("2/4").unwrap().default_unit(), Ratio::new(1, 16));
+        assert_eq!(
+            parse_meter("2/4").unwrap().default_unit(),
+            Ratio::new(1, 16)
+        );
         assert_eq!(parse_meter("3/4").unwrap().default_unit(), Ratio::new(1, 8));
         assert_eq!(parse_meter("6/8").unwrap().default_unit(), Ratio::new(1, 8));
         assert_eq!(Meter::FREE.default_unit(), Ratio::new(1, 8));
@@ -429,7 +447,10 @@ mod tests {
         assert_eq!(parse_tempo("1/4=120", eighth).unwrap(), Some(500_000));
         // A dotted quarter at 60: 1.5 quarters per beat, so 90 quarters a minute.
         assert_eq!(parse_tempo("3/8=60", eighth).unwrap(), Some(666_667));
-        assert_eq!(parse_tempo("\"Allegro\" 1/4=100", eighth).unwrap(), Some(600_000));
+        assert_eq!(
+            parse_tempo("\"Allegro\" 1/4=100", eighth).unwrap(),
+            Some(600_000)
+        );
         // The old form counts unit lengths: 240 eighths a minute = 120 quarters.
         assert_eq!(parse_tempo("240", eighth).unwrap(), Some(500_000));
         assert_eq!(parse_tempo("1/8 1/8=60", eighth).unwrap(), Some(1_000_000));

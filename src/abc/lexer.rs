@@ -499,13 +499,13 @@ mod tests {
             start_repeat: true,
         });
         for bar in ["|", "||", "|]", "[|", "[|]"] {
-            assert_eq!(tokens(bar), [plain.clone()], "{bar}");
+            assert_eq!(tokens(bar), std::slice::from_ref(&plain), "{bar}");
         }
-        assert_eq!(tokens("|:"), [start.clone()]);
+        assert_eq!(tokens("|:"), std::slice::from_ref(&start));
         assert_eq!(tokens("||:"), [start]);
-        assert_eq!(tokens(":|"), [end.clone()]);
-        assert_eq!(tokens(":||"), [end.clone()]);
-        assert_eq!(tokens("::"), [both.clone()]);
+        assert_eq!(tokens(":|"), std::slice::from_ref(&end));
+        assert_eq!(tokens(":||"), std::slice::from_ref(&end));
+        assert_eq!(tokens("::"), std::slice::from_ref(&both));
         assert_eq!(tokens(":|:"), [both]);
         assert_eq!(tokens("|1"), [plain.clone(), Token::Ending(vec![1])]);
         assert_eq!(tokens(":|2"), [end, Token::Ending(vec![2])]);
@@ -575,12 +575,26 @@ mod tests {
     fn damage_is_reported_with_its_column() {
         assert_eq!(problem("AB #C"), (4, AbcProblem::UnexpectedChar('#')));
         assert_eq!(problem("A ^ B"), (3, AbcProblem::AccidentalWithoutNote));
-        assert_eq!(problem("A \"Am B"), (3, AbcProblem::Unclosed { what: "chord symbol or annotation \"" }));
-        assert_eq!(problem("[CE"), (1, AbcProblem::Unclosed { what: "chord [" }));
+        assert_eq!(
+            problem("A \"Am B"),
+            (
+                3,
+                AbcProblem::Unclosed {
+                    what: "chord symbol or annotation \""
+                }
+            )
+        );
+        assert_eq!(
+            problem("[CE"),
+            (1, AbcProblem::Unclosed { what: "chord [" })
+        );
         assert_eq!(problem("A []"), (3, AbcProblem::EmptyChord));
         assert_eq!(problem("A0"), (1, AbcProblem::ZeroLength("0".to_string())));
         assert_eq!(problem("A | 2"), (5, AbcProblem::LengthWithoutNote));
-        assert_eq!(problem("A & B"), (3, AbcProblem::Unsupported("voice overlay &")));
+        assert_eq!(
+            problem("A & B"),
+            (3, AbcProblem::Unsupported("voice overlay &"))
+        );
         assert_eq!(problem("A : B"), (3, AbcProblem::UnexpectedChar(':')));
     }
 }

@@ -155,7 +155,11 @@ pub fn read_abc_file_with(path: &Path, options: &AbcOptions) -> Result<AbcFile, 
         source,
     })?;
     let text = split::decode(&bytes);
-    Ok(parse_abc_str_with(&text, &path.display().to_string(), options))
+    Ok(parse_abc_str_with(
+        &text,
+        &path.display().to_string(),
+        options,
+    ))
 }
 
 #[cfg(test)]

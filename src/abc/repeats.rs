@@ -48,7 +48,8 @@ pub(crate) fn play_order(events: &[Event], mode: RepeatMode) -> Vec<usize> {
                     } else {
                         order.push(i);
                         let again = pass == 1
-                            || (in_ending && section_has_ending(events, section_start, i, pass + 1));
+                            || (in_ending
+                                && section_has_ending(events, section_start, i, pass + 1));
                         if again && pass < MAX_PASSES {
                             pass += 1;
                             i = section_start;
@@ -158,6 +159,9 @@ mod tests {
     #[test]
     fn as_written_reads_everything_once() {
         let ev = events("|: a [1 b :| [2 c");
-        assert_eq!(play_order(&ev, RepeatMode::AsWritten), (0..ev.len()).collect::<Vec<_>>());
+        assert_eq!(
+            play_order(&ev, RepeatMode::AsWritten),
+            (0..ev.len()).collect::<Vec<_>>()
+        );
     }
 }

@@ -70,11 +70,10 @@ fn unit_length_defaults_follow_the_meter() {
     assert_eq!(notes_of("X:1\nM:2/4\nK:C\nC2\n"), [(60, 0, 240)]);
     assert_eq!(notes_of("X:1\nM:3/4\nK:C\nC2\n"), [(60, 0, 480)]);
     assert_eq!(notes_of("X:1\nK:C\nC2\n"), [(60, 0, 480)]);
-    assert_eq!(notes_of("X:1\nL:1/4\nK:C\nC/2 C3/2 C//\n"), [
-        (60, 0, 240),
-        (60, 240, 720),
-        (60, 960, 120)
-    ]);
+    assert_eq!(
+        notes_of("X:1\nL:1/4\nK:C\nC/2 C3/2 C//\n"),
+        [(60, 0, 240), (60, 240, 720), (60, 960, 120)]
+    );
 }
 
 #[test]
@@ -98,13 +97,22 @@ fn octave_propagation_can_be_asked_for() {
 fn minor_and_modal_keys_are_read() {
     let am = only_tune("X:1\nK:Am\nA c e ^g\n");
     assert_eq!(am.piece.declared_key(), Some(Key::A_MINOR));
-    assert_eq!(notes(&am).iter().map(|n| n.0).collect::<Vec<_>>(), [69, 72, 76, 80]);
+    assert_eq!(
+        notes(&am).iter().map(|n| n.0).collect::<Vec<_>>(),
+        [69, 72, 76, 80]
+    );
     let dorian = only_tune("X:1\nK:G dorian\nB F\n");
     let key = dorian.key.unwrap();
     assert_eq!(key.mode, AbcMode::Dorian);
     // G dorian has one flat (B flat); as a major/minor key it is G minor.
-    assert_eq!(notes(&dorian).iter().map(|n| n.0).collect::<Vec<_>>(), [70, 65]);
-    assert_eq!(dorian.piece.declared_key().map(|k| (k.tonic.get(), k.mode)), Some((7, Mode::Minor)));
+    assert_eq!(
+        notes(&dorian).iter().map(|n| n.0).collect::<Vec<_>>(),
+        [70, 65]
+    );
+    assert_eq!(
+        dorian.piece.declared_key().map(|k| (k.tonic.get(), k.mode)),
+        Some((7, Mode::Minor))
+    );
     let none = only_tune("X:1\nK:none\nF B\n");
     assert_eq!(none.key, None);
     assert!(none.piece.key_signatures.is_empty());
@@ -114,38 +122,47 @@ fn minor_and_modal_keys_are_read() {
 fn ties_join_notes_also_across_bars() {
     // L:1/8: A2-|A2 is one A of a half note (960 ticks); the tied F keeps its sharp across
     // the bar.
-    assert_eq!(notes_of("X:1\nL:1/8\nK:C\nA2-|A2 B2|^F2-|F2 F2\n"), [
-        (69, 0, 960),
-        (71, 960, 480),
-        (66, 1440, 960),
-        (65, 2400, 480)
-    ]);
+    assert_eq!(
+        notes_of("X:1\nL:1/8\nK:C\nA2-|A2 B2|^F2-|F2 F2\n"),
+        [
+            (69, 0, 960),
+            (71, 960, 480),
+            (66, 1440, 960),
+            (65, 2400, 480)
+        ]
+    );
 }
 
 #[test]
 fn broken_rhythm_and_triplets_keep_the_grid() {
     // L:1/8: A>B = dotted eighth + sixteenth; (3cde = three triplet eighths in a quarter.
-    assert_eq!(notes_of("X:1\nL:1/8\nK:C\nA>B c<d (3cde f\n"), [
-        (69, 0, 360),
-        (71, 360, 120),
-        (72, 480, 120),
-        (74, 600, 360),
-        (72, 960, 160),
-        (74, 1120, 160),
-        (76, 1280, 160),
-        (77, 1440, 240)
-    ]);
+    assert_eq!(
+        notes_of("X:1\nL:1/8\nK:C\nA>B c<d (3cde f\n"),
+        [
+            (69, 0, 360),
+            (71, 360, 120),
+            (72, 480, 120),
+            (74, 600, 360),
+            (72, 960, 160),
+            (74, 1120, 160),
+            (76, 1280, 160),
+            (77, 1440, 240)
+        ]
+    );
 }
 
 #[test]
 fn rests_and_chords() {
-    assert_eq!(notes_of("X:1\nL:1/8\nK:C\nz2 C x [CE]2 Z G\n"), [
-        (60, 480, 240),
-        (60, 960, 480),
-        (64, 960, 480),
-        // Z without a meter is a whole note of rest.
-        (67, 3360, 240)
-    ]);
+    assert_eq!(
+        notes_of("X:1\nL:1/8\nK:C\nz2 C x [CE]2 Z G\n"),
+        [
+            (60, 480, 240),
+            (60, 960, 480),
+            (64, 960, 480),
+            // Z without a meter is a whole note of rest.
+            (67, 3360, 240)
+        ]
+    );
 }
 
 #[test]
@@ -176,14 +193,20 @@ fn repeats_are_expanded_or_read_once() {
         },
     );
     let once = file.ok_tunes().next().unwrap();
-    assert_eq!(notes(once).iter().map(|n| n.0).collect::<Vec<_>>(), [60, 62, 64]);
+    assert_eq!(
+        notes(once).iter().map(|n| n.0).collect::<Vec<_>>(),
+        [60, 62, 64]
+    );
     let played = only_tune("X:1\nL:1/4\nK:C\n|: C |1 D :|2 E |]\n");
-    assert_eq!(notes(&played), [
-        (60, 0, 480),
-        (62, 480, 480),
-        (60, 960, 480),
-        (64, 1440, 480)
-    ]);
+    assert_eq!(
+        notes(&played),
+        [
+            (60, 0, 480),
+            (62, 480, 480),
+            (60, 960, 480),
+            (64, 1440, 480)
+        ]
+    );
 }
 
 #[test]
@@ -202,7 +225,10 @@ fn tempo_meter_and_key_changes_are_placed() {
     assert_eq!(piece.key_signatures.len(), 2);
     assert_eq!(piece.key_signatures[1].tick, 1920);
     // F is F# after [K:G]; the bar line ends nothing here since no accidental was written.
-    assert_eq!(notes(&tune).iter().map(|n| n.0).collect::<Vec<_>>(), [60, 62, 64, 65, 66, 67, 69, 66]);
+    assert_eq!(
+        notes(&tune).iter().map(|n| n.0).collect::<Vec<_>>(),
+        [60, 62, 64, 65, 66, 67, 69, 66]
+    );
 }
 
 #[test]
@@ -220,9 +246,16 @@ fn file_header_fields_apply_to_every_tune() {
 fn only_the_first_voice_is_read() {
     let text = "X:1\nL:1/4\nV:1\nV:2\nK:C\nV:1\nC D\nV:2\nE, F,\nV:1\nG\n";
     let tune = only_tune(text);
-    assert_eq!(notes(&tune).iter().map(|n| n.0).collect::<Vec<_>>(), [60, 62, 67]);
+    assert_eq!(
+        notes(&tune).iter().map(|n| n.0).collect::<Vec<_>>(),
+        [60, 62, 67]
+    );
     assert_eq!(tune.warnings.len(), 1);
-    assert!(tune.warnings[0].contains("only voice 1"), "{:?}", tune.warnings);
+    assert!(
+        tune.warnings[0].contains("only voice 1"),
+        "{:?}",
+        tune.warnings
+    );
 }
 
 #[test]
@@ -267,7 +300,10 @@ fn header_problems_name_their_line() {
     let file = parse_abc_str("X:4\nT:Odd\nK:H\nC\n", "k.abc");
     let error = file.errors().next().unwrap();
     assert_eq!(error.line(), Some(3));
-    assert!(matches!(error.problem(), Some(AbcProblem::BadField { field: 'K', .. })));
+    assert!(matches!(
+        error.problem(),
+        Some(AbcProblem::BadField { field: 'K', .. })
+    ));
     let file = parse_abc_str("X:5\nM:waltz\nK:C\nC\n", "m.abc");
     assert!(matches!(
         file.errors().next().and_then(AbcError::problem),
@@ -316,4 +352,15 @@ fn into_pieces_splits_pieces_and_errors() {
     let (pieces, errors) = file.into_pieces();
     assert_eq!(pieces.len(), 1);
     assert_eq!(errors.len(), 1);
+}
+
+#[test]
+fn titles_continue_and_lyrics_are_skipped() {
+    let text = "X:3\nT:A Long\n+:Title\nT:Second title\nK:C\nC D\nw:la la\nW:more words\nE\n";
+    let tune = only_tune(text);
+    assert_eq!(tune.title, "A Long Title");
+    assert_eq!(
+        notes(&tune).iter().map(|n| n.0).collect::<Vec<_>>(),
+        [60, 62, 64]
+    );
 }

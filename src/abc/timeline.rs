@@ -161,7 +161,11 @@ mod tests {
     #[test]
     fn ties_join_equal_pitches() {
         // A2-A2 B2: one A of a half note, then B.
-        let got = lay(&[note(69, 33, 2, true), note(69, 33, 2, false), note(71, 34, 2, false)]);
+        let got = lay(&[
+            note(69, 33, 2, true),
+            note(69, 33, 2, false),
+            note(71, 34, 2, false),
+        ]);
         assert_eq!(got, [(69, 0, 960), (71, 960, 480)]);
     }
 
@@ -224,6 +228,9 @@ mod tests {
             }
         };
         let got = lay(&[third(60), third(62), third(64), note(65, 0, 2, false)]);
-        assert_eq!(got, [(60, 0, 160), (62, 160, 160), (64, 320, 160), (65, 480, 480)]);
+        assert_eq!(
+            got,
+            [(60, 0, 160), (62, 160, 160), (64, 320, 160), (65, 480, 480)]
+        );
     }
 }

@@ -1,8 +1,6 @@
 //! Reading one tune: its header fields, its body lines, and the resulting [`Piece`].
 
-use crate::music::{
-    KeySignatureChange, Part, Piece, TempoChange, TempoMap, TimeSignatureChange,
-};
+use crate::music::{KeySignatureChange, Part, Piece, TempoChange, TempoMap, TimeSignatureChange};
 
 use super::error::{AbcError, AbcProblem, Located};
 use super::events::{EventBuilder, Propagation};
@@ -56,7 +54,9 @@ impl FileDefaults {
 /// `X: Y` at the start of a line: the field letter and its trimmed value.
 fn field_line(text: &str) -> Option<(char, &str)> {
     let mut chars = text.chars();
-    let name = chars.next().filter(|c| c.is_ascii_alphabetic() || *c == '+')?;
+    let name = chars
+        .next()
+        .filter(|c| c.is_ascii_alphabetic() || *c == '+')?;
     (chars.next() == Some(':')).then(|| (name, text[2..].trim()))
 }
 
@@ -149,7 +149,12 @@ impl TuneReader {
         let x_value = first.text.get(2..).unwrap_or("").trim();
         let digits: String = x_value.chars().take_while(char::is_ascii_digit).collect();
         self.number = digits.parse().map_err(|_| {
-            bad_field(first.number, 'X', x_value, "expected a tune number".to_string())
+            bad_field(
+                first.number,
+                'X',
+                x_value,
+                "expected a tune number".to_string(),
+            )
         })?;
 
         // Header: from X: to K:.
@@ -200,7 +205,9 @@ impl TuneReader {
                     .warnings
                     .push("P: parts are read in written order, not in the order P: gives".into()),
                 'K' => {
-                    key = match parse_key(value).map_err(|r| bad_field(line.number, 'K', value, r))? {
+                    key = match parse_key(value)
+                        .map_err(|r| bad_field(line.number, 'K', value, r))?
+                    {
                         KeyField::Key(k) => Some(k),
                         KeyField::NoKey | KeyField::Unchanged => None,
                     };
@@ -254,12 +261,15 @@ impl TuneReader {
             })
             .into_iter()
             .collect();
-        tempos.extend(timeline.tempos.iter().map(|&(tick, micros_per_quarter)| {
-            TempoChange {
-                tick,
-                micros_per_quarter,
-            }
-        }));
+        tempos.extend(
+            timeline
+                .tempos
+                .iter()
+                .map(|&(tick, micros_per_quarter)| TempoChange {
+                    tick,
+                    micros_per_quarter,
+                }),
+        );
         piece.tempo_map = TempoMap::new(tempos).unwrap_or_default();
         let mut signatures: Vec<(u64, Option<_>)> = vec![(0, meter.signature)];
         signatures.extend(timeline.meters.iter().copied());
@@ -425,7 +435,13 @@ mod tests {
 
     #[test]
     fn repeated_changes_collapse() {
-        let changes = vec![(0, Some(1)), (0, Some(2)), (10, Some(2)), (20, None), (30, Some(3))];
+        let changes = vec![
+            (0, Some(1)),
+            (0, Some(2)),
+            (10, Some(2)),
+            (20, None),
+            (30, Some(3)),
+        ];
         assert_eq!(dedup_changes(changes), [(0, 2), (30, 3)]);
     }
 }

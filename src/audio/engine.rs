@@ -275,7 +275,7 @@ impl PlaybackSource {
         if self.position >= self.schedule.end_seconds()
             && self.cursor >= self.schedule.events().len()
         {
-            self.position = self.schedule.end_seconds().max(before);
+            self.position = self.schedule.end_seconds();
             self.state = PlayState::Stopped;
         }
     }

@@ -61,14 +61,9 @@ pub enum AudioError {
         /// What went wrong.
         source: io::Error,
     },
-    /// The MIDI file could not be read.
-    #[error("cannot read the MIDI file ({reason}): {}", path.display())]
-    ReadMidi {
-        /// The file.
-        path: PathBuf,
-        /// What went wrong.
-        reason: String,
-    },
+    /// The MIDI file to render could not be read (the message names the file).
+    #[error(transparent)]
+    Midi(#[from] crate::midi::MidiError),
     /// No audio output device could be opened (no sound card, a headless machine, a device
     /// in use). The studio keeps running and offers WAV export instead.
     #[error("no audio output: {0}")]

@@ -5,8 +5,8 @@
 //! - [`Synth`] is the synthesizer (rustysynth) with our types at its edges.
 //! - [`Schedule`] turns a [`crate::music::Piece`] into sorted note events in seconds through
 //!   its tempo map.
-//! - [`render_piece`] renders a piece offline; [`write_wav`] and [`render_piece_to_wav`] write
-//!   16-bit or float WAV files atomically.
+//! - [`render_piece`] renders a piece offline; [`write_wav`], [`render_piece_to_wav`] and
+//!   [`render_midi_file_to_wav`] write 16-bit or float WAV files atomically.
 //! - [`playback`] makes a [`Transport`] (the UI's handle: play, pause, stop, seek, loop,
 //!   tempo, audition, a playhead read from the audio clock) and the [`PlaybackSource`] it
 //!   controls on the audio thread, where nothing locks or allocates.
@@ -31,4 +31,7 @@ pub use schedule::{EventKind, Schedule, ScheduleOptions, ScheduledEvent, melodic
 pub use soundfont::{BUILT_IN_NAME, PresetId, PresetInfo, SoundFont};
 pub use synth::{Synth, SynthOptions};
 pub use transport::{LoopRegion, PlayState, TEMPO_FACTORS, Transport, audition_channel, playback};
-pub use wav::{RenderSummary, SampleFormat, render_piece_to_wav, write_wav, write_wav_to};
+pub use wav::{
+    RenderSummary, SampleFormat, render_midi_file_to_wav, render_piece_to_wav, write_wav,
+    write_wav_to,
+};

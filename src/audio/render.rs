@@ -110,7 +110,9 @@ pub fn render_piece(piece: &Piece, options: &RenderOptions) -> Result<Rendered, 
     render_schedule(&schedule, &font, options, seconds)
 }
 
-/// Renders a schedule for `seconds` (the caller adds the tail).
+/// Renders a schedule with a font for `seconds` (the caller adds the tail). Of the options
+/// only `sample_rate` and `effects` are read here: the font is given, and the schedule already
+/// carries each channel's preset.
 pub fn render_schedule(
     schedule: &Schedule,
     font: &SoundFont,
@@ -134,7 +136,9 @@ pub fn render_schedule(
             synth.set_preset(channel, *preset);
         }
     }
-    let frames = (seconds.max(0.0) * f64::from(rate)).ceil() as usize;
+    // Whole frames, rounding up; a millionth of a frame of floating-point error is forgiven
+    // so that 2.2 s at 44.1 kHz is 97,020 frames, not 97,021.
+    let frames = (seconds.max(0.0) * f64::from(rate) - 1e-6).ceil().max(0.0) as usize;
     let mut left = vec![0.0f32; frames];
     let mut right = vec![0.0f32; frames];
     let events = schedule.events();

@@ -221,8 +221,8 @@ mod tests {
     #[test]
     fn events_follow_the_tempo_map() {
         // 480 tpq; 120 BPM for the first 2 beats (1 s), then 60 BPM.
-        let mut piece = Piece::from_notes(480, "m", vec![note(60, 0, 480), note(62, 1440, 480)])
-            .unwrap();
+        let mut piece =
+            Piece::from_notes(480, "m", vec![note(60, 0, 480), note(62, 1440, 480)]).unwrap();
         piece.tempo_map = TempoMap::new(vec![
             TempoChange {
                 tick: 0,
@@ -261,7 +261,12 @@ mod tests {
         let kinds: Vec<(f64, bool)> = s
             .events()
             .iter()
-            .map(|e| ((e.seconds * 960.0).round(), matches!(e.kind, EventKind::On(_))))
+            .map(|e| {
+                (
+                    (e.seconds * 960.0).round(),
+                    matches!(e.kind, EventKind::On(_)),
+                )
+            })
             .collect();
         // Ticks at 120 BPM, 480 tpq: seconds * 960 = ticks.
         assert_eq!(
@@ -293,7 +298,10 @@ mod tests {
 
         let plain = Schedule::from_piece(&piece, ScheduleOptions::default());
         assert_eq!(plain.events().len(), 2, "drums dropped without a kit");
-        assert_eq!(plain.presets()[2], Some(melodic_preset(Program::new(40).unwrap())));
+        assert_eq!(
+            plain.presets()[2],
+            Some(melodic_preset(Program::new(40).unwrap()))
+        );
         assert_eq!(plain.presets()[9], None);
 
         let with = Schedule::from_piece(

@@ -35,7 +35,9 @@ pub const BUILT_IN_NAME: &str = "built-in piano (FluidR3_GM_piano.sf2)";
 static BUILT_IN: OnceLock<SoundFont> = OnceLock::new();
 
 /// A bank/program pair naming one preset (instrument) of a SoundFont.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 pub struct PresetId {
     /// The bank, 0 for General MIDI melodic instruments, 128 for drum kits.
     pub bank: u16,
@@ -318,7 +320,11 @@ mod tests {
         bytes[16..20].copy_from_slice(&0x7FFF_FFF0u32.to_le_bytes());
         let err = check_riff_structure(&bytes).unwrap_err();
         assert!(err.contains("claims"), "{err}");
-        assert!(check_riff_structure(b"RIFF\0\0\0\0WAVE").unwrap_err().contains("WAVE"));
+        assert!(
+            check_riff_structure(b"RIFF\0\0\0\0WAVE")
+                .unwrap_err()
+                .contains("WAVE")
+        );
         assert!(check_riff_structure(b"MThd").unwrap_err().contains("RIFF"));
     }
 

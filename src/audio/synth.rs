@@ -33,6 +33,8 @@ pub struct Synth {
     inner: rustysynth::Synthesizer,
     font: SoundFont,
     sample_rate: u32,
+    /// The preset chosen on each channel (kept so a reset can restore them).
+    presets: [Option<PresetId>; 16],
 }
 
 impl std::fmt::Debug for Synth {
@@ -80,6 +82,7 @@ impl Synth {
             inner,
             font: font.clone(),
             sample_rate,
+            presets: [None; 16],
         })
     }
 
@@ -97,6 +100,11 @@ impl Synth {
     /// lacks falls back to rustysynth's General MIDI rule: the same program in bank 0, else
     /// the font's first preset. Use [`SoundFont::require_preset`] first to refuse it instead.
     pub fn set_preset(&mut self, channel: Channel, preset: PresetId) {
+        self.presets[usize::from(channel.get())] = Some(preset);
+        self.send_preset(channel, preset);
+    }
+
+    fn send_preset(&mut self, channel: Channel, preset: PresetId) {
         let ch = i32::from(channel.get());
         // On the drum channel rustysynth adds 128 to the bank itself.
         let bank = if channel == Channel::DRUMS {
@@ -129,9 +137,15 @@ impl Synth {
         self.inner.note_off_all(false);
     }
 
-    /// Silences everything at once (All Sound Off: no release tails).
+    /// Silences everything at once: voices stop without their release and the reverb and
+    /// chorus are emptied (All Sound Off). The channels keep their presets.
     pub fn all_sound_off(&mut self) {
-        self.inner.note_off_all(true);
+        self.inner.reset();
+        for (channel, preset) in self.presets.into_iter().enumerate() {
+            if let (Some(preset), Ok(channel)) = (preset, Channel::new(channel as u8)) {
+                self.send_preset(channel, preset);
+            }
+        }
     }
 
     /// Renders the next frames into two equally long buffers (extra frames of the longer one

@@ -270,7 +270,11 @@ impl Transport {
 
     /// Builds the schedule of a piece for this transport's font and loads it. `preset` plays
     /// every melodic part with one preset; `None` uses each part's program.
-    pub fn load_piece(&mut self, piece: &Piece, preset: Option<PresetId>) -> Result<(), AudioError> {
+    pub fn load_piece(
+        &mut self,
+        piece: &Piece,
+        preset: Option<PresetId>,
+    ) -> Result<(), AudioError> {
         let schedule = Schedule::for_font(piece, &self.font, preset)?;
         self.load(schedule)
     }
@@ -408,7 +412,8 @@ mod tests {
         assert_eq!(t.state(), PlayState::Playing);
         assert_eq!(t.take_device_error(), None);
 
-        t.shared().report_device_error("device unplugged".to_string());
+        t.shared()
+            .report_device_error("device unplugged".to_string());
         t.shared().report_device_error("second error".to_string());
         assert_eq!(t.state(), PlayState::Stopped);
         assert_eq!(t.take_device_error().as_deref(), Some("device unplugged"));

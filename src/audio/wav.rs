@@ -116,6 +116,18 @@ pub fn render_piece_to_wav(
     Ok(RenderSummary::of(&rendered))
 }
 
+/// Reads a Standard MIDI File, renders it and writes a WAV file: the library call behind
+/// `gan-studio render FILE.mid --out FILE.wav [--soundfont FILE] [--rate 44100|48000]`.
+pub fn render_midi_file_to_wav(
+    midi: &Path,
+    out: &Path,
+    options: &RenderOptions,
+    format: SampleFormat,
+) -> Result<RenderSummary, AudioError> {
+    let file = crate::midi::read_file(midi)?;
+    render_piece_to_wav(&file.piece, out, options, format)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -136,7 +148,10 @@ mod tests {
         write_wav(&path, &tiny(), SampleFormat::Int16).unwrap();
         let mut reader = hound::WavReader::open(&path).unwrap();
         let spec = reader.spec();
-        assert_eq!((spec.channels, spec.sample_rate, spec.bits_per_sample), (2, 48_000, 16));
+        assert_eq!(
+            (spec.channels, spec.sample_rate, spec.bits_per_sample),
+            (2, 48_000, 16)
+        );
         let samples: Vec<i16> = reader.samples::<i16>().map(Result::unwrap).collect();
         // 0.5 * 32767 = 16383.5 rounds to 16384; -1.5 clamps to -32767.
         assert_eq!(samples, vec![0, 32767, 16384, -8192, -32767, 0]);

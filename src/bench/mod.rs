@@ -2,6 +2,7 @@
 //! (medians of several runs after a warm-up), so outputs of different tools can be put side by
 //! side by a script.
 
+pub mod dataset;
 pub mod import;
 
 use std::time::{Duration, Instant};

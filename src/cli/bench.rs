@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use clap::{Args, Subcommand};
 
+use crate::bench::dataset::DatasetBench;
 use crate::bench::import::ImportBench;
 
 /// Arguments of `gan-studio bench`.
@@ -34,6 +35,13 @@ pub enum BenchCommand {
         #[arg(long)]
         no_mido: bool,
     },
+    /// The Erk folk set from ABC to cached tokens (cold and warm), and a synthetic
+    /// MAESTRO-sized MIDI corpus.
+    Dataset {
+        /// Files in the synthetic MAESTRO-sized corpus (0 skips it).
+        #[arg(long, default_value_t = 1300)]
+        maestro_files: usize,
+    },
 }
 
 /// Runs a benchmark, printing its figures to standard output.
@@ -58,6 +66,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
                 ..ImportBench::default()
             };
             crate::bench::import::run(&settings, &mut out)?;
+        }
+        BenchCommand::Dataset { maestro_files } => {
+            let settings = DatasetBench {
+                maestro_files: *maestro_files,
+                ..DatasetBench::default()
+            };
+            crate::bench::dataset::run(&settings, &mut out)?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -2,6 +2,7 @@
 //! headless and call the same library functions as the studio.
 
 mod bench;
+mod dataset;
 mod info;
 
 use std::path::PathBuf;
@@ -33,6 +34,8 @@ pub struct Cli {
 pub enum Command {
     /// Print format, tracks, notes, length, tempo, time signature and key of MIDI/ABC files.
     Info(info::InfoArgs),
+    /// Get or describe training data.
+    Dataset(dataset::DatasetArgs),
     /// Run a benchmark and print its figures as `name value unit` lines.
     Bench(bench::BenchArgs),
 }
@@ -43,6 +46,8 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // A closed pipe (`gan-studio info *.mid | head`) is a normal way to stop reading.
+        Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error:#}");
             ExitCode::FAILURE
@@ -67,5 +72,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Info(args)) => info::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Dataset(args)) => dataset::run(&args),
     }
+}
+
+fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
 }

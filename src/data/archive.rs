@@ -93,20 +93,21 @@ pub(crate) fn open_zip(path: &Path, limits: &ZipLimits) -> Result<OpenedZip, Dat
     let bytes: Arc<[u8]> = std::fs::read(path)
         .map_err(|e| DataError::io("read", path, e))?
         .into();
-    let archive = ZipArchive::new(Cursor::new(Arc::clone(&bytes))).map_err(|source| {
-        DataError::Zip {
+    let archive =
+        ZipArchive::new(Cursor::new(Arc::clone(&bytes))).map_err(|source| DataError::Zip {
             path: path.to_path_buf(),
             source,
-        }
-    })?;
+        })?;
     let mut total: u64 = 0;
     let mut entries = Vec::new();
     let mut refused = Vec::new();
     for index in 0..archive.len() {
-        let entry = archive.by_index_data(index).map_err(|source| DataError::Zip {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let entry = archive
+            .by_index_data(index)
+            .map_err(|source| DataError::Zip {
+                path: path.to_path_buf(),
+                source,
+            })?;
         let raw_name = String::from_utf8_lossy(entry.name_raw()).into_owned();
         total = total.saturating_add(entry.size());
         if total > limits.max_total_bytes {
@@ -129,7 +130,7 @@ pub(crate) fn open_zip(path: &Path, limits: &ZipLimits) -> Result<OpenedZip, Dat
         let Some(format) = format_of(Path::new(&raw_name)) else {
             continue;
         };
-        let Some(enclosed) = entry.enclosed_name() else {
+        let Some(enclosed) = entry.enclosed_name().filter(|_| !is_absolute(&raw_name)) else {
             refused.push((
                 raw_name,
                 "its path leaves the archive's folder (absolute, or through ..); refused"
@@ -186,6 +187,14 @@ pub(crate) fn read_entry(
         ));
     }
     Ok(bytes)
+}
+
+/// Whether an entry name is absolute: a leading `/` or `\`, or a drive letter (`C:`).
+/// The zip reader would quietly make such names relative; they are refused instead.
+fn is_absolute(name: &str) -> bool {
+    let bytes = name.as_bytes();
+    name.starts_with(['/', '\\'])
+        || (bytes.len() >= 2 && bytes[0].is_ascii_alphabetic() && bytes[1] == b':')
 }
 
 fn is_macos_metadata(name: &str) -> bool {
@@ -255,8 +264,22 @@ mod tests {
         assert_eq!(names, vec!["songs/one.mid", "songs/Two.MIDI", "tunes.abc"]);
         assert_eq!(opened.entries[2].format, FileFormat::Abc);
         assert!(opened.refused.is_empty());
-        let bytes = read_entry(&opened.archive, opened.entries[0].index, &ZipLimits::default());
+        let bytes = read_entry(
+            &opened.archive,
+            opened.entries[0].index,
+            &ZipLimits::default(),
+        );
         assert_eq!(bytes.unwrap(), b"MThd");
+    }
+
+    #[test]
+    fn absolute_names_are_recognized() {
+        assert!(is_absolute("/etc/x.mid"));
+        assert!(is_absolute("\\\\server\\x.mid"));
+        assert!(is_absolute("C:\\x.mid"));
+        assert!(is_absolute("c:x.mid"));
+        assert!(!is_absolute("songs/x.mid"));
+        assert!(!is_absolute("ab:c.mid"));
     }
 
     #[test]
@@ -275,6 +298,10 @@ mod tests {
         };
         let opened = open_zip(&path, &limits).unwrap();
         assert!(opened.entries.is_empty());
-        assert!(opened.refused[0].1.contains("more than the limit of 1048576"));
+        assert!(
+            opened.refused[0]
+                .1
+                .contains("more than the limit of 1048576")
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! The on-disk cache of encoded data sets.
 //!
 //! # Key
-//! A 64-bit hash ([`super::hash`]) of: the cache format, pipeline and vocabulary versions and
-//! the program version; the preprocessing settings (as JSON); and for every source its kind,
+//! A 64-bit hash (FNV-1a) of: the cache format, pipeline and vocabulary versions and
+//! the program version; the preprocessing settings (as JSON); every source's kind and path;
 //! and for every file its identifier and the hash of its **content** (archives and MAESTRO
 //! metadata are hashed whole). Changing a setting, a byte of a file, or adding or removing a
 //! file gives another key, hence another cache file: `dataset-<key>.bin` in the cache folder.
@@ -71,7 +71,8 @@ pub(crate) fn cache_key(
         .str(&serde_json::to_string(config).unwrap_or_default());
     h.u64(sources.len() as u64);
     for source in sources {
-        h.str(source.tag());
+        // The description (with its path) too, so that reports never show stale paths.
+        h.str(source.tag()).str(&source.to_string());
     }
     for (label, hash) in &listing.fingerprints {
         h.str(label).u64(*hash);
@@ -152,11 +153,7 @@ fn u64_at(bytes: &[u8], at: usize) -> u64 {
 
 /// Reads a cache file's bytes back, checking everything (see the module documentation);
 /// the error says why the file is unusable.
-pub(crate) fn decode(
-    bytes: &[u8],
-    key: u64,
-    config: &PreprocessConfig,
-) -> Result<Dataset, String> {
+pub(crate) fn decode(bytes: &[u8], key: u64, config: &PreprocessConfig) -> Result<Dataset, String> {
     if bytes.len() < HEADER_BYTES {
         return Err(format!("the file is too short ({} bytes)", bytes.len()));
     }
@@ -171,7 +168,9 @@ pub(crate) fn decode(
     }
     let vocab = u32_at(bytes, 12);
     if vocab != VOCAB_VERSION {
-        return Err(format!("vocabulary version {vocab}, expected {VOCAB_VERSION}"));
+        return Err(format!(
+            "vocabulary version {vocab}, expected {VOCAB_VERSION}"
+        ));
     }
     if u64_at(bytes, 16) != key {
         return Err("it belongs to other sources or settings (key mismatch)".to_string());
@@ -195,8 +194,7 @@ pub(crate) fn decode(
     if checksum.finish() != u64_at(bytes, 40) {
         return Err("the checksum does not match (the file is damaged)".to_string());
     }
-    let meta: MetaIn =
-        serde_json::from_slice(meta).map_err(|e| format!("bad metadata: {e}"))?;
+    let meta: MetaIn = serde_json::from_slice(meta).map_err(|e| format!("bad metadata: {e}"))?;
     if &meta.config != config {
         return Err("it was made with other settings".to_string());
     }
@@ -266,7 +264,7 @@ fn prune(cache_dir: &Path, keep: &Path) {
         })
         .filter_map(|p| Some((std::fs::metadata(&p).ok()?.modified().ok()?, p)))
         .collect();
-    files.sort_by(|a, b| b.0.cmp(&a.0));
+    files.sort_by_key(|f| std::cmp::Reverse(f.0));
     for (_, old) in files.into_iter().skip(KEEP_CACHE_FILES.saturating_sub(1)) {
         let _ = std::fs::remove_file(old);
     }
@@ -310,12 +308,24 @@ mod tests {
         assert_eq!(back.pieces, tiny().pieces);
 
         assert!(decode(&bytes, 43, &config).unwrap_err().contains("key"));
-        assert!(decode(&bytes[..20], 42, &config).unwrap_err().contains("short"));
-        assert!(decode(&bytes[..bytes.len() - 1], 42, &config).unwrap_err().contains("announces"));
+        assert!(
+            decode(&bytes[..20], 42, &config)
+                .unwrap_err()
+                .contains("short")
+        );
+        assert!(
+            decode(&bytes[..bytes.len() - 1], 42, &config)
+                .unwrap_err()
+                .contains("announces")
+        );
         let mut flipped = bytes.clone();
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
-        assert!(decode(&flipped, 42, &config).unwrap_err().contains("checksum"));
+        assert!(
+            decode(&flipped, 42, &config)
+                .unwrap_err()
+                .contains("checksum")
+        );
         let mut magic = bytes.clone();
         magic[0] = b'X';
         assert!(decode(&magic, 42, &config).unwrap_err().contains("magic"));
@@ -328,11 +338,19 @@ mod tests {
         let mut bad = tiny();
         bad.tokens[2] = 200;
         let bad_bytes = encode(&bad).unwrap();
-        assert!(decode(&bad_bytes, 42, &config).unwrap_err().contains("vocabulary"));
+        assert!(
+            decode(&bad_bytes, 42, &config)
+                .unwrap_err()
+                .contains("vocabulary")
+        );
         // Pieces that do not cover the tokens.
         let mut gap = tiny();
         gap.pieces[0].steps = 2;
-        assert!(decode(&encode(&gap).unwrap(), 42, &config).unwrap_err().contains("cover"));
+        assert!(
+            decode(&encode(&gap).unwrap(), 42, &config)
+                .unwrap_err()
+                .contains("cover")
+        );
     }
 
     #[test]

@@ -114,8 +114,12 @@ impl Dataset {
             }
             let shifts = std::iter::once(0).chain(self.augment_shifts(index));
             for shift in shifts {
-                let starts =
-                    window_starts(piece.steps as usize, window, stride, self.config.short_pieces);
+                let starts = window_starts(
+                    piece.steps as usize,
+                    window,
+                    stride,
+                    self.config.short_pieces,
+                );
                 windows.extend(starts.map(|start| WindowRef {
                     piece: index as u32,
                     start: start as u32,

@@ -33,9 +33,7 @@ pub enum DataError {
         manual: String,
     },
     /// A MAESTRO folder without its metadata file.
-    #[error(
-        "no MAESTRO metadata (maestro-v3.0.0.csv or maestro-v3.0.0.json) in the folder ({0})"
-    )]
+    #[error("no MAESTRO metadata (maestro-v3.0.0.csv or maestro-v3.0.0.json) in the folder ({0})")]
     MaestroMetadataMissing(PathBuf),
     /// MAESTRO metadata that cannot be used at all.
     #[error("the MAESTRO metadata cannot be read: {reason} ({path})")]

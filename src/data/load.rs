@@ -126,7 +126,14 @@ pub fn load_dataset(
     }
     let outcomes = read_all(&listing.inputs, config, options, &reporter)?;
     let mut skipped = listing.refused;
-    let dataset = assemble(sources, config, &listing.inputs, outcomes, &mut skipped, key)?;
+    let dataset = assemble(
+        sources,
+        config,
+        &listing.inputs,
+        outcomes,
+        &mut skipped,
+        key,
+    )?;
     if let Some(dir) = &options.cache_dir
         && let Err(e) = cache::save(dir, &dataset)
     {
@@ -231,7 +238,9 @@ fn read_input(input: &Input, config: &PreprocessConfig, limits: &ZipLimits) -> O
     match input.format {
         FileFormat::Midi => {
             let read = match &input.origin {
-                Origin::File(path) => crate::midi::read_file(path).map_err(|e| e.problem.to_string()),
+                Origin::File(path) => {
+                    crate::midi::read_file(path).map_err(|e| e.problem.to_string())
+                }
                 Origin::Zip { archive, index } => archive::read_entry(archive, *index, limits)
                     .and_then(|bytes| {
                         crate::midi::read_bytes(&bytes, &input.name)
@@ -247,7 +256,14 @@ fn read_input(input: &Input, config: &PreprocessConfig, limits: &ZipLimits) -> O
                     } else if piece.title.is_empty() {
                         piece.title = stem(&input.name);
                     }
-                    add_piece(&mut outcome, input, input.id.clone(), input.name.clone(), piece, config);
+                    add_piece(
+                        &mut outcome,
+                        input,
+                        input.id.clone(),
+                        input.name.clone(),
+                        piece,
+                        config,
+                    );
                 }
                 Err(reason) => outcome.skipped.push(skip(reason)),
             }
@@ -327,7 +343,9 @@ fn decode_text(bytes: &[u8]) -> String {
 /// The file stem of a displayed name (`dir/x.mid` or `a.zip!dir/x.mid` give `x`).
 fn stem(name: &str) -> String {
     let last = name.rsplit(['/', '\\', '!']).next().unwrap_or(name);
-    last.rsplit_once('.').map_or(last, |(stem, _)| stem).to_string()
+    last.rsplit_once('.')
+        .map_or(last, |(stem, _)| stem)
+        .to_string()
 }
 
 /// Splits the pieces, stores their tokens and counts everything.

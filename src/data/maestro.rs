@@ -72,8 +72,14 @@ pub fn read_index(dir: &Path) -> Result<MaestroIndex, DataError> {
     let path = find_metadata(dir).ok_or_else(|| DataError::MaestroMetadataMissing(dir.into()))?;
     let bytes = std::fs::read(&path).map_err(|e| DataError::io("read", &path, e))?;
     let text = String::from_utf8_lossy(&bytes);
-    let is_json = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json"));
-    let rows = if is_json { json_rows(&text) } else { csv_rows(&text) };
+    let is_json = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("json"));
+    let rows = if is_json {
+        json_rows(&text)
+    } else {
+        csv_rows(&text)
+    };
     let rows = rows.map_err(|reason| DataError::MaestroMetadata {
         path: path.clone(),
         reason,
@@ -275,9 +281,8 @@ fn json_rows(text: &str) -> Result<Vec<Row>, String> {
                 .get("midi_filename")
                 .and_then(Value::as_object)
                 .ok_or("no `midi_filename` column")?;
-            let cell = |name: &str, key: &str| {
-                json_text(columns.get(name).and_then(|c| c.get(key)))
-            };
+            let cell =
+                |name: &str, key: &str| json_text(columns.get(name).and_then(|c| c.get(key)));
             // Row keys are "0", "1", ...: order them as numbers (text keys last, by text).
             let mut keys: Vec<&String> = midi.keys().collect();
             keys.sort_by_key(|k| (k.parse::<u64>().unwrap_or(u64::MAX), (*k).clone()));
@@ -340,7 +345,11 @@ mod tests {
         assert_eq!(check_row(&rows[1]).unwrap().split, Split::Test);
         assert!(check_row(&rows[2]).unwrap_err().contains("dev"));
         assert!(check_row(&rows[3]).unwrap_err().contains("absolute"));
-        assert!(csv_rows("split,year\ntrain,1\n").unwrap_err().contains("midi_filename"));
+        assert!(
+            csv_rows("split,year\ntrain,1\n")
+                .unwrap_err()
+                .contains("midi_filename")
+        );
     }
 
     #[test]

@@ -274,7 +274,10 @@ pub fn prepare_piece(
     let mut ids: Vec<u8> = encoded.iter().map(|t| t.index() as u8).collect();
     if config.trim_leading_silence {
         let bar = piece.initial_time_signature().sixteenths_per_bar().max(1) as usize;
-        let rests = ids.iter().take_while(|&&id| u32::from(id) == REST_ID).count();
+        let rests = ids
+            .iter()
+            .take_while(|&&id| u32::from(id) == REST_ID)
+            .count();
         ids.drain(..rests / bar * bar);
     }
     if ids.is_empty() {
@@ -536,7 +539,15 @@ mod tests {
     #[test]
     fn token_notes_reads_lengths() {
         // C4 _ _ r D4 E4 _
-        let ids = [39, HOLD_ID as u8, HOLD_ID as u8, REST_ID as u8, 41, 43, HOLD_ID as u8];
+        let ids = [
+            39,
+            HOLD_ID as u8,
+            HOLD_ID as u8,
+            REST_ID as u8,
+            41,
+            43,
+            HOLD_ID as u8,
+        ];
         assert_eq!(
             token_notes(&ids).collect::<Vec<_>>(),
             vec![(39, 3), (41, 1), (43, 2)]
@@ -549,13 +560,37 @@ mod tests {
         let bad = |c: PreprocessConfig| c.validate().unwrap_err();
         let d = PreprocessConfig::default;
         assert!(bad(PreprocessConfig { stride: 0, ..d() }).contains("stride"));
-        assert!(bad(PreprocessConfig { window_steps: 0, ..d() }).contains("window_steps"));
         assert!(
-            bad(PreprocessConfig { validation_fraction: 1.0, ..d() })
-                .contains("validation_fraction")
+            bad(PreprocessConfig {
+                window_steps: 0,
+                ..d()
+            })
+            .contains("window_steps")
         );
-        assert!(bad(PreprocessConfig { augment_shifts: vec![0], ..d() }).contains("shift 0"));
-        assert!(bad(PreprocessConfig { augment_shifts: vec![2, 2], ..d() }).contains("repeat"));
-        assert_eq!(d().with_augmentation(-2, 2).augment_shifts, vec![-2, -1, 1, 2]);
+        assert!(
+            bad(PreprocessConfig {
+                validation_fraction: 1.0,
+                ..d()
+            })
+            .contains("validation_fraction")
+        );
+        assert!(
+            bad(PreprocessConfig {
+                augment_shifts: vec![0],
+                ..d()
+            })
+            .contains("shift 0")
+        );
+        assert!(
+            bad(PreprocessConfig {
+                augment_shifts: vec![2, 2],
+                ..d()
+            })
+            .contains("repeat")
+        );
+        assert_eq!(
+            d().with_augmentation(-2, 2).augment_shifts,
+            vec![-2, -1, 1, 2]
+        );
     }
 }

@@ -78,7 +78,10 @@ pub(crate) struct Reporter {
 }
 
 impl Reporter {
-    pub(crate) fn new(sender: Option<Sender<Progress>>, callback: Option<ProgressCallback>) -> Self {
+    pub(crate) fn new(
+        sender: Option<Sender<Progress>>,
+        callback: Option<ProgressCallback>,
+    ) -> Self {
         Reporter { sender, callback }
     }
 

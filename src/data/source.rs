@@ -16,7 +16,7 @@ use super::stats::Skipped;
 use crate::dataset_fetch;
 
 /// The built-in demo melodies: public-domain tunes in ABC, shipped with the program.
-pub const DEMO_ABC: &str = include_str!("demo_fallback.abc");
+pub const DEMO_ABC: &str = include_str!("../../assets/demo/demo_melodies.abc");
 
 /// The kind of a music file, by its extension.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -67,7 +67,10 @@ impl DataSource {
         if metadata.is_dir() {
             return Ok(if maestro::find_metadata(path).is_some() {
                 DataSource::Maestro(path.into())
-            } else if dataset_fetch::folk_abc_paths(path).iter().all(|p| p.is_file()) {
+            } else if dataset_fetch::folk_abc_paths(path)
+                .iter()
+                .all(|p| p.is_file())
+            {
                 DataSource::Folk(path.into())
             } else {
                 DataSource::Folder(path.into())
@@ -89,7 +92,11 @@ impl DataSource {
     /// `folk_dir`, else the built-in demo melodies.
     pub fn default_for(folk_dir: Option<&Path>) -> DataSource {
         match folk_dir {
-            Some(dir) if dataset_fetch::folk_abc_paths(dir).iter().all(|p| p.is_file()) => {
+            Some(dir)
+                if dataset_fetch::folk_abc_paths(dir)
+                    .iter()
+                    .all(|p| p.is_file()) =>
+            {
                 DataSource::Folk(dir.into())
             }
             _ => DataSource::Demo,
@@ -194,8 +201,10 @@ fn file_input(tag: &str, id: String, path: &Path, format: FileFormat) -> Input {
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name()
-        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name().map_or_else(
+        || path.display().to_string(),
+        |n| n.to_string_lossy().into_owned(),
+    )
 }
 
 fn list_source(
@@ -231,9 +240,10 @@ fn list_source(
         DataSource::Zip(path) => {
             let opened = archive::open_zip(path, limits)?;
             let label = archive::archive_label(path).display().to_string();
-            listing
-                .fingerprints
-                .push((format!("zip:{label}"), super::hash::hash_bytes(&opened.bytes)));
+            listing.fingerprints.push((
+                format!("zip:{label}"),
+                super::hash::hash_bytes(&opened.bytes),
+            ));
             for (entry, reason) in opened.refused {
                 listing.refused.push(Skipped {
                     item: archive::entry_display(path, &entry),
@@ -256,8 +266,8 @@ fn list_source(
         }
         DataSource::Maestro(root) => {
             let index = maestro::read_index(root)?;
-            let metadata =
-                std::fs::read(&index.metadata).map_err(|e| DataError::io("read", &index.metadata, e))?;
+            let metadata = std::fs::read(&index.metadata)
+                .map_err(|e| DataError::io("read", &index.metadata, e))?;
             listing.fingerprints.push((
                 format!("maestro:{}", file_name(&index.metadata)),
                 super::hash::hash_bytes(&metadata),
@@ -320,7 +330,9 @@ fn list_folder(root: &Path, listing: &mut Listing) -> Result<(), DataError> {
             if name.starts_with("._") || name == "__MACOSX" {
                 continue;
             }
-            let Ok(kind) = entry.file_type() else { continue };
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
             if kind.is_dir() {
                 stack.push(path);
             } else if let Some(format) = format_of(&path) {

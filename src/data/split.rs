@@ -54,7 +54,12 @@ impl std::fmt::Display for Split {
 
 /// Splits pieces: `given[i]` is the split a source gave piece `i` (kept), `ids[i]` its
 /// identifier. See the module documentation for the rule.
-pub fn assign_splits(ids: &[&str], given: &[Option<Split>], fraction: f64, seed: u64) -> Vec<Split> {
+pub fn assign_splits(
+    ids: &[&str],
+    given: &[Option<Split>],
+    fraction: f64,
+    seed: u64,
+) -> Vec<Split> {
     let mut splits: Vec<Split> = given.iter().map(|g| g.unwrap_or(Split::Train)).collect();
     let mut free: Vec<(u64, &str, usize)> = ids
         .iter()

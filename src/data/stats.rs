@@ -127,7 +127,7 @@ impl DatasetStats {
             .zip(self.key_counts.iter().copied())
             .filter(|&(_, n)| n > 0)
             .collect();
-        keys.sort_by(|a, b| b.1.cmp(&a.1));
+        keys.sort_by_key(|k| std::cmp::Reverse(k.1));
         keys
     }
 }
@@ -158,7 +158,10 @@ impl fmt::Display for DatasetStats {
                 pitch_name(low),
                 pitch_name(high),
                 if self.folded_notes > 0 {
-                    format!("; {} notes folded by octaves into the piano", self.folded_notes)
+                    format!(
+                        "; {} notes folded by octaves into the piano",
+                        self.folded_notes
+                    )
                 } else {
                     String::new()
                 }
@@ -187,7 +190,15 @@ impl fmt::Display for DatasetStats {
             .map(|(key, n)| format!("{key} {n}"))
             .chain((self.unknown_keys > 0).then(|| format!("unknown {}", self.unknown_keys)))
             .collect();
-        writeln!(f, "  keys           {}", if keys.is_empty() { "none".to_string() } else { keys.join(", ") })?;
+        writeln!(
+            f,
+            "  keys           {}",
+            if keys.is_empty() {
+                "none".to_string()
+            } else {
+                keys.join(", ")
+            }
+        )?;
         let total: u64 = self.durations.values().sum();
         let durations: Vec<String> = self
             .durations
@@ -200,10 +211,18 @@ impl fmt::Display for DatasetStats {
         writeln!(
             f,
             "  durations      {}",
-            if durations.is_empty() { "none".to_string() } else { durations.join(", ") }
+            if durations.is_empty() {
+                "none".to_string()
+            } else {
+                durations.join(", ")
+            }
         )?;
         writeln!(f, "  skipped        {}", self.skipped.len())?;
-        let shown = if f.alternate() { self.skipped.len() } else { 20 };
+        let shown = if f.alternate() {
+            self.skipped.len()
+        } else {
+            20
+        };
         for skipped in self.skipped.iter().take(shown) {
             writeln!(f, "    {skipped}")?;
         }

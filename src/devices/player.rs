@@ -335,13 +335,10 @@ impl Engine {
     fn run(mut self, commands: Receiver<Command>) {
         loop {
             let now = Instant::now();
-            let wake = match self.next_due() {
-                Some((deadline, _)) => Some(
-                    (deadline.checked_sub(SPIN_MARGIN).unwrap_or(deadline))
-                        .min(now + PLAYHEAD_REFRESH),
-                ),
-                None => None,
-            };
+            // Wake shortly before the next deadline, or to refresh the playhead.
+            let wake = self.next_due().map(|(deadline, _)| {
+                (deadline.checked_sub(SPIN_MARGIN).unwrap_or(deadline)).min(now + PLAYHEAD_REFRESH)
+            });
             let received = match wake {
                 None => commands.recv().map_err(|_| RecvTimeoutError::Disconnected),
                 Some(wake) if wake > now => commands.recv_timeout(wake - now),

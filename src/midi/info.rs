@@ -39,11 +39,7 @@ impl MidiFile {
     /// The summary of this file.
     pub fn info(&self) -> FileInfo {
         let piece = &self.piece;
-        let initial_signatures = piece
-            .time_signatures
-            .iter()
-            .filter(|c| c.tick == 0)
-            .count();
+        let initial_signatures = piece.time_signatures.iter().filter(|c| c.tick == 0).count();
         FileInfo {
             format: self.format,
             tracks: self.tracks,

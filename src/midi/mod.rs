@@ -1,5 +1,5 @@
-//! Standard MIDI Files: reading SMF format 0 and 1 into a [`Piece`], writing a piece as SMF
-//! format 1, and a one-line summary of a file for `gan-studio info`.
+//! Standard MIDI Files: reading SMF format 0 and 1 into a [`Piece`](crate::music::Piece),
+//! writing a piece as SMF format 1, and a one-line summary of a file for `gan-studio info`.
 //!
 //! Events are decoded by `midly` straight from the file's bytes (no copy); the chunk layer
 //! (header, track chunks, lengths, track count) is checked here so that a damaged file gives a

@@ -1,8 +1,6 @@
 //! The notes of one track that have started and not yet ended: one first-in, first-out queue
 //! per (channel, pitch), in constant time per event whatever the file does.
 
-use crate::music::{Tick, Velocity};
-
 /// Channels × pitches.
 const KEYS: usize = 16 * 128;
 /// The end of a list.
@@ -13,26 +11,26 @@ pub(super) fn key(channel: u8, pitch: u8) -> usize {
     usize::from(channel & 0x0F) * 128 + usize::from(pitch & 0x7F)
 }
 
-/// A started note.
+/// A started note: what the caller keeps about it, and the next note of its key.
 #[derive(Clone, Copy, Debug)]
-struct Slot {
-    start: Tick,
-    velocity: Velocity,
+struct Slot<T> {
+    value: T,
     next: u32,
 }
 
-/// Per-key FIFO queues of started notes, kept as linked lists in one slab so that neither a
-/// thousand overlapping notes on one key nor a thousand notes never released cost more than
-/// constant time each. Allocated once per file and reused for every track.
-pub(super) struct OpenNotes {
+/// Per-key FIFO queues of started notes (`T`: whatever the caller needs to find the note
+/// again), kept as linked lists in one slab so that neither a thousand overlapping notes on
+/// one key nor a thousand notes never released cost more than constant time each. Allocated
+/// once per file and reused for every track.
+pub(super) struct OpenNotes<T> {
     head: Vec<u32>,
     tail: Vec<u32>,
-    slots: Vec<Slot>,
+    slots: Vec<Slot<T>>,
     free: u32,
     open: usize,
 }
 
-impl OpenNotes {
+impl<T: Copy> OpenNotes<T> {
     /// No note sounding.
     pub(super) fn new() -> Self {
         OpenNotes {
@@ -45,13 +43,9 @@ impl OpenNotes {
     }
 
     /// A note starts on `key` (see [`key`]).
-    pub(super) fn push(&mut self, key: usize, start: Tick, velocity: Velocity) {
+    pub(super) fn push(&mut self, key: usize, value: T) {
         let key = key % KEYS;
-        let slot = Slot {
-            start,
-            velocity,
-            next: NIL,
-        };
+        let slot = Slot { value, next: NIL };
         let index = if self.free == NIL {
             self.slots.push(slot);
             // At most one slot per event of a file below MAX_FILE_BYTES: far below u32::MAX.
@@ -70,8 +64,8 @@ impl OpenNotes {
         self.open += 1;
     }
 
-    /// The earliest started note still sounding on `key`, now ended: its start and velocity.
-    pub(super) fn pop_front(&mut self, key: usize) -> Option<(Tick, Velocity)> {
+    /// The earliest started note still sounding on `key`, now ended.
+    pub(super) fn pop_front(&mut self, key: usize) -> Option<T> {
         let key = key % KEYS;
         let index = self.head[key];
         if index == NIL {
@@ -85,16 +79,16 @@ impl OpenNotes {
         self.slots[index as usize].next = self.free;
         self.free = index;
         self.open -= 1;
-        Some((slot.start, slot.velocity))
+        Some(slot.value)
     }
 
-    /// Ends every sounding note, calling `f(key, start, velocity)` for each, and empties the
-    /// table for the next track.
-    pub(super) fn drain(&mut self, mut f: impl FnMut(usize, Tick, Velocity)) {
+    /// Ends every sounding note, calling `f` for each, and empties the table for the next
+    /// track.
+    pub(super) fn drain(&mut self, mut f: impl FnMut(T)) {
         if self.open > 0 {
             for key in 0..KEYS {
-                while let Some((start, velocity)) = self.pop_front(key) {
-                    f(key, start, velocity);
+                while let Some(value) = self.pop_front(key) {
+                    f(value);
                 }
             }
         }
@@ -108,40 +102,36 @@ impl OpenNotes {
 mod tests {
     use super::*;
 
-    fn v(x: u8) -> Velocity {
-        Velocity::new(x).unwrap()
-    }
-
     #[test]
     fn each_key_is_first_in_first_out() {
         let mut open = OpenNotes::new();
-        open.push(key(0, 60), 0, v(10));
-        open.push(key(0, 60), 5, v(20));
-        open.push(key(1, 60), 7, v(30));
-        assert_eq!(open.pop_front(key(0, 60)), Some((0, v(10))));
-        open.push(key(0, 60), 9, v(40));
-        assert_eq!(open.pop_front(key(0, 60)), Some((5, v(20))));
-        assert_eq!(open.pop_front(key(0, 60)), Some((9, v(40))));
+        open.push(key(0, 60), 'a');
+        open.push(key(0, 60), 'b');
+        open.push(key(1, 60), 'c');
+        assert_eq!(open.pop_front(key(0, 60)), Some('a'));
+        open.push(key(0, 60), 'd');
+        assert_eq!(open.pop_front(key(0, 60)), Some('b'));
+        assert_eq!(open.pop_front(key(0, 60)), Some('d'));
         assert_eq!(open.pop_front(key(0, 60)), None);
         assert_eq!(open.pop_front(key(1, 61)), None);
-        assert_eq!(open.pop_front(key(1, 60)), Some((7, v(30))));
+        assert_eq!(open.pop_front(key(1, 60)), Some('c'));
     }
 
     #[test]
     fn drain_ends_everything_and_resets() {
         let mut open = OpenNotes::new();
         for i in 0..1000 {
-            open.push(key(9, 36), i, v(1));
+            open.push(key(9, 36), (key(9, 36), i));
         }
-        open.push(key(15, 127), 3, v(2));
+        open.push(key(15, 127), (2047, 3));
         let mut ended = Vec::new();
-        open.drain(|k, start, _| ended.push((k, start)));
+        open.drain(|v| ended.push(v));
         assert_eq!(ended.len(), 1001);
         assert_eq!(ended[0], (key(9, 36), 0));
         assert_eq!(ended[999], (key(9, 36), 999));
         assert_eq!(ended[1000], (2047, 3));
         assert_eq!(open.pop_front(key(9, 36)), None);
-        open.push(key(0, 0), 1, v(3));
-        assert_eq!(open.pop_front(key(0, 0)), Some((1, v(3))));
+        open.push(key(0, 0), (0, 1));
+        assert_eq!(open.pop_front(key(0, 0)), Some((0, 1)));
     }
 }

@@ -3,6 +3,7 @@
 
 use std::fs::File;
 use std::io::Read;
+use std::num::NonZeroU64;
 use std::path::Path;
 
 use midly::{EventIter, MetaMessage, MidiMessage, TrackEventKind};
@@ -15,8 +16,9 @@ use crate::music::{
 };
 
 /// The largest file the reader accepts, 16 MiB. Real MIDI files are rarely above a few
-/// megabytes; the limit bounds the memory a read can take (the notes of a file take at most
-/// about ten times its size).
+/// megabytes; the limit bounds the memory a read can take: a note costs 24 bytes (plus 12
+/// while it sounds) and takes at least 3 bytes of file, so a read needs at most about 20 bytes
+/// of memory per byte of file, growth of the vectors included (320 MiB at the limit).
 pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
 
 /// How the tracks of a file relate.
@@ -356,6 +358,32 @@ fn next_chunk<'a>(data: &'a [u8], pos: &mut usize) -> Result<Option<Chunk<'a>>, 
 /// No part yet for a channel of the current track.
 const NO_PART: usize = usize::MAX;
 
+/// What is known about the track being read.
+struct TrackState<'a> {
+    /// The current tick.
+    tick: Tick,
+    /// The first part the track made.
+    first_part: usize,
+    /// The part of each channel in this track, or [`NO_PART`].
+    part_of_channel: [usize; 16],
+    /// The first program change of each channel in this track.
+    programs: [Option<Program>; 16],
+    /// The first Track Name event's text.
+    name: Option<&'a [u8]>,
+}
+
+impl TrackState<'_> {
+    fn new(first_part: usize) -> Self {
+        TrackState {
+            tick: 0,
+            first_part,
+            part_of_channel: [NO_PART; 16],
+            programs: [None; 16],
+            name: None,
+        }
+    }
+}
+
 /// Gathers the piece while the tracks are read.
 struct Builder {
     smpte: bool,
@@ -368,7 +396,7 @@ struct Builder {
     programs_from_file: Vec<usize>,
     /// The first program change of each channel anywhere in the file.
     file_programs: [Option<Program>; 16],
-    open: OpenNotes,
+    open: OpenNotes<Started>,
     report: ReadReport,
 }
 
@@ -391,12 +419,9 @@ impl Builder {
     /// Reads one track (`index` 0-based).
     fn track(&mut self, index: usize, data: &[u8]) -> Result<(), MidiProblem> {
         let mut events = EventIter::new(data);
-        let mut tick: Tick = 0;
+        let mut track = TrackState::new(self.parts.len());
+        // The running status of channel messages, kept across meta and SysEx events.
         let mut channel_status = None;
-        let mut part_of_channel = [NO_PART; 16];
-        let mut programs: [Option<Program>; 16] = [None; 16];
-        let mut name: Option<&[u8]> = None;
-        let first_part = self.parts.len();
         let mut ended = false;
         loop {
             let remaining = events.unread();
@@ -417,59 +442,19 @@ impl Builder {
             {
                 return Err(bad_event(index, data, remaining));
             }
-            tick += u64::from(event.delta.as_int());
+            track.tick += u64::from(event.delta.as_int());
             match event.kind {
                 TrackEventKind::Midi { channel, message } => {
                     channel_status = events.running_status();
-                    let channel = channel.as_int();
-                    match message {
-                        MidiMessage::NoteOn { key, vel } if vel > 0 => self.open.push(
-                            open_notes::key(channel, key.as_int()),
-                            tick,
-                            Velocity::saturating(i32::from(vel.as_int())),
-                        ),
-                        MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
-                            let key = open_notes::key(channel, key.as_int());
-                            match self.open.pop_front(key) {
-                                Some((start, velocity)) => add_note(
-                                    &mut self.parts,
-                                    &mut part_of_channel,
-                                    &mut self.report,
-                                    key,
-                                    (start, tick),
-                                    velocity,
-                                ),
-                                None => self.report.unmatched_note_offs += 1,
-                            }
-                        }
-                        MidiMessage::ProgramChange { program } => {
-                            let program = Program::new(program.as_int()).unwrap_or_default();
-                            let c = usize::from(channel);
-                            programs[c].get_or_insert(program);
-                            self.file_programs[c].get_or_insert(program);
-                        }
-                        _ => {}
-                    }
+                    self.channel_message(&mut track, channel.as_int(), message);
+                }
+                TrackEventKind::Meta(MetaMessage::EndOfTrack) => {
+                    ended = true;
+                    break;
                 }
                 TrackEventKind::Meta(meta) => {
                     *events.running_status_mut() = channel_status;
-                    match meta {
-                        MetaMessage::EndOfTrack => {
-                            ended = true;
-                            break;
-                        }
-                        MetaMessage::TrackName(text) => {
-                            name.get_or_insert(text);
-                        }
-                        MetaMessage::Tempo(micros) => self.tempo(tick, micros.as_int()),
-                        MetaMessage::TimeSignature(numerator, power, _, _) => {
-                            self.time_signature(tick, numerator, power);
-                        }
-                        MetaMessage::KeySignature(sharps_flats, minor) => {
-                            self.key_signature(tick, sharps_flats, minor);
-                        }
-                        _ => {}
-                    }
+                    self.meta_message(&mut track, meta);
                 }
                 TrackEventKind::SysEx(_) | TrackEventKind::Escape(_) => {
                     *events.running_status_mut() = channel_status;
@@ -479,26 +464,75 @@ impl Builder {
         if !ended {
             self.report.tracks_without_end += 1;
         }
+        self.finish_track(index, track);
+        Ok(())
+    }
+
+    /// A channel message: notes and program changes matter.
+    fn channel_message(&mut self, track: &mut TrackState<'_>, channel: u8, message: MidiMessage) {
+        match message {
+            MidiMessage::NoteOn { key, vel } if vel > 0 => {
+                let started = start_note(
+                    &mut self.parts,
+                    &mut track.part_of_channel,
+                    channel,
+                    key.as_int(),
+                    track.tick,
+                    vel.as_int(),
+                );
+                self.open
+                    .push(open_notes::key(channel, key.as_int()), started);
+            }
+            MidiMessage::NoteOn { key, .. } | MidiMessage::NoteOff { key, .. } => {
+                match self.open.pop_front(open_notes::key(channel, key.as_int())) {
+                    Some(started) => {
+                        end_note(&mut self.parts, &mut self.report, started, track.tick)
+                    }
+                    None => self.report.unmatched_note_offs += 1,
+                }
+            }
+            MidiMessage::ProgramChange { program } => {
+                let program = Program::new(program.as_int()).unwrap_or_default();
+                let c = usize::from(channel & 0x0F);
+                track.programs[c].get_or_insert(program);
+                self.file_programs[c].get_or_insert(program);
+            }
+            _ => {}
+        }
+    }
+
+    /// A meta message (other than End-of-Track): names, tempo and signatures matter.
+    fn meta_message<'a>(&mut self, track: &mut TrackState<'a>, meta: MetaMessage<'a>) {
+        let tick = track.tick;
+        match meta {
+            MetaMessage::TrackName(text) => {
+                track.name.get_or_insert(text);
+            }
+            MetaMessage::Tempo(micros) => self.tempo(tick, micros.as_int()),
+            MetaMessage::TimeSignature(numerator, power, _, _) => {
+                self.time_signature(tick, numerator, power);
+            }
+            MetaMessage::KeySignature(sharps_flats, minor) => {
+                self.key_signature(tick, sharps_flats, minor);
+            }
+            _ => {}
+        }
+    }
+
+    /// Ends the notes still sounding, then orders, names and sorts the track's parts.
+    fn finish_track(&mut self, index: usize, track: TrackState<'_>) {
         let (open, parts, report) = (&mut self.open, &mut self.parts, &mut self.report);
-        open.drain(|key, start, velocity| {
+        open.drain(|started| {
             report.unreleased_notes += 1;
-            add_note(
-                parts,
-                &mut part_of_channel,
-                report,
-                key,
-                (start, tick),
-                velocity,
-            );
+            end_note(parts, report, started, track.tick);
         });
-        let name = name.map(decode_text);
-        self.finish_track_parts(index, first_part, name.as_deref(), &programs);
+        let name = track.name.map(decode_text);
+        self.finish_track_parts(index, track.first_part, name.as_deref(), &track.programs);
         if index == 0
             && let Some(name) = name
         {
             self.title = name;
         }
-        Ok(())
     }
 
     fn tempo(&mut self, tick: Tick, micros_per_quarter: u32) {
@@ -567,8 +601,8 @@ impl Builder {
     fn finish(mut self, timing: Timing) -> Piece {
         for &i in &self.programs_from_file {
             if let Some(part) = self.parts.get_mut(i) {
-                part.program = self.file_programs[usize::from(part.channel.get())]
-                    .unwrap_or(Program::PIANO);
+                part.program =
+                    self.file_programs[usize::from(part.channel.get())].unwrap_or(Program::PIANO);
             }
         }
         let (ticks_per_quarter, tempo_map) = match timing {
@@ -598,39 +632,60 @@ impl Builder {
     }
 }
 
-/// Files a finished note into its channel's part of the current track, making the part on the
-/// channel's first note. `span` is (start, end); an empty note gets one tick.
-fn add_note(
+/// Where a started note lies: its part and its index in the part's notes.
+#[derive(Clone, Copy, Debug)]
+struct Started {
+    part: u32,
+    note: u32,
+}
+
+/// Puts a note struck at `tick` into its channel's part of the current track (made on the
+/// channel's first note), one tick long until it ends: notes so land in the order they start,
+/// which leaves little for the final sort to do.
+fn start_note(
     parts: &mut Vec<Part>,
     part_of_channel: &mut [usize; 16],
-    report: &mut ReadReport,
-    key: usize,
-    (start, end): (Tick, Tick),
-    velocity: Velocity,
-) {
-    let channel = ((key / 128) & 0x0F) as u8;
-    let duration = if end > start {
-        end - start
-    } else {
-        report.zero_length_notes += 1;
-        1
-    };
-    let (Ok(pitch), Ok(channel)) = (Pitch::new((key % 128) as u8), Channel::new(channel)) else {
-        return;
-    };
-    let Ok(note) = Note::new(pitch, start, duration, velocity) else {
-        return;
-    };
-    let slot = &mut part_of_channel[usize::from(channel.get())];
+    channel: u8,
+    pitch: u8,
+    tick: Tick,
+    velocity: u8,
+) -> Started {
+    let slot = &mut part_of_channel[usize::from(channel & 0x0F)];
     if *slot == NO_PART {
         *slot = parts.len();
         parts.push(Part {
-            channel,
+            channel: Channel::new(channel & 0x0F).unwrap_or_default(),
             ..Part::default()
         });
     }
-    if let Some(part) = parts.get_mut(*slot) {
-        part.notes.push(note);
+    let part = *slot;
+    let mut index = 0;
+    if let (Some(part), Ok(pitch)) = (parts.get_mut(part), Pitch::new(pitch & 0x7F)) {
+        index = part.notes.len();
+        part.notes.push(Note {
+            pitch,
+            start: tick,
+            duration: NonZeroU64::MIN,
+            velocity: Velocity::saturating(i32::from(velocity)),
+        });
+    }
+    // Fewer parts and notes than bytes in a file below MAX_FILE_BYTES: they fit in u32.
+    Started {
+        part: part as u32,
+        note: index as u32,
+    }
+}
+
+/// Ends a started note at `tick`; a note ending where it starts keeps its one tick.
+fn end_note(parts: &mut [Part], report: &mut ReadReport, started: Started, tick: Tick) {
+    let note = parts
+        .get_mut(started.part as usize)
+        .and_then(|part| part.notes.get_mut(started.note as usize));
+    if let Some(note) = note {
+        match NonZeroU64::new(tick.saturating_sub(note.start)) {
+            Some(duration) => note.duration = duration,
+            None => report.zero_length_notes += 1,
+        }
     }
 }
 
@@ -712,7 +767,9 @@ mod tests {
     fn cut_off_meta_data_is_noticed() {
         assert!(!data_runs_past_end(&[0x00, 0xFF, 0x2F, 0x00]));
         assert!(data_runs_past_end(&[0x00, 0xFF, 0x2F]));
-        assert!(!data_runs_past_end(&[0x81, 0x00, 0xFF, 0x01, 0x02, b'h', b'i']));
+        assert!(!data_runs_past_end(&[
+            0x81, 0x00, 0xFF, 0x01, 0x02, b'h', b'i'
+        ]));
         assert!(data_runs_past_end(&[0x00, 0xFF, 0x01, 0x03, b'h', b'i']));
         assert!(data_runs_past_end(&[0x00, 0xFF, 0x01, 0x81]));
         assert!(!data_runs_past_end(&[0x00, 0xF0, 0x01, 0xF7]));

@@ -137,8 +137,22 @@ fn part_track(track: usize, part: &Part) -> Result<Vec<TrackEvent<'_>>, MidiProb
             key,
             vel: u7::new(0),
         };
-        timed.push((note.start, 3, TrackEventKind::Midi { channel, message: on }));
-        timed.push((note.end(), 2, TrackEventKind::Midi { channel, message: off }));
+        timed.push((
+            note.start,
+            3,
+            TrackEventKind::Midi {
+                channel,
+                message: on,
+            },
+        ));
+        timed.push((
+            note.end(),
+            2,
+            TrackEventKind::Midi {
+                channel,
+                message: off,
+            },
+        ));
     }
     into_track(track, timed, 0)
 }
@@ -194,12 +208,11 @@ mod tests {
 
     #[test]
     fn bad_resolution_and_huge_gaps_are_refused() {
-        let mut piece = Piece::default();
-        piece.ticks_per_quarter = 0;
-        assert!(matches!(
-            encode(&piece),
-            Err(MidiProblem::BadResolution(0))
-        ));
+        let piece = Piece {
+            ticks_per_quarter: 0,
+            ..Piece::default()
+        };
+        assert!(matches!(encode(&piece), Err(MidiProblem::BadResolution(0))));
         let far = Note::new(Pitch::A4, 1 << 28, 1, Velocity::DEFAULT).unwrap();
         let piece = Piece::from_notes(480, "far", vec![far]).unwrap();
         let err = write_bytes(&piece).unwrap_err();
@@ -211,7 +224,10 @@ mod tests {
                 gap: 268_435_457
             }
         ));
-        assert!(err.to_string().starts_with("(MIDI data in memory): the gap of"));
+        assert!(
+            err.to_string()
+                .starts_with("(MIDI data in memory): the gap of")
+        );
         let near = Note::new(Pitch::A4, (1 << 28) - 2, 1, Velocity::DEFAULT).unwrap();
         let piece = Piece::from_notes(480, "near", vec![near]).unwrap();
         assert!(write_bytes(&piece).is_ok());

@@ -44,14 +44,20 @@ pub fn piece_with_tempi(notes: Vec<Note>, tempi: &[(u64, f64)]) -> Piece {
 /// Four parts playing a chord progression in quarter notes for `bars` bars of 4/4.
 pub fn four_voice_piece(bars: u64) -> Piece {
     let mut p = Piece::new(TPQ).unwrap();
-    let voices: [[u8; 4]; 4] = [[72, 72, 71, 72], [67, 69, 67, 67], [64, 65, 62, 64], [48, 53, 55, 48]];
+    let voices: [[u8; 4]; 4] = [
+        [72, 72, 71, 72],
+        [67, 69, 67, 67],
+        [64, 65, 62, 64],
+        [48, 53, 55, 48],
+    ];
     for (v, pitches) in voices.iter().enumerate() {
         let mut part = Part::new(format!("voice {v}"));
         for bar in 0..bars {
             for beat in 0..4u64 {
                 let start = (bar * 4 + beat) * u64::from(TPQ);
                 let pitch = pitches[((bar + beat) % 4) as usize];
-                part.notes.push(note(pitch, start, u64::from(TPQ) - 20, 70 + 10 * v as u8));
+                part.notes
+                    .push(note(pitch, start, u64::from(TPQ) - 20, 70 + 10 * v as u8));
             }
         }
         p.parts.push(part);
@@ -82,7 +88,8 @@ pub fn fundamental_hz(samples: &[f32], rate: u32) -> f64 {
     let mut buf: Vec<Complex<f64>> = (0..n)
         .map(|i| {
             if i < len {
-                let w = 0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / (len - 1) as f64).cos();
+                let w =
+                    0.5 - 0.5 * (2.0 * std::f64::consts::PI * i as f64 / (len - 1) as f64).cos();
                 Complex::new(f64::from(samples[i]) * w, 0.0)
             } else {
                 Complex::new(0.0, 0.0)

@@ -1,6 +1,6 @@
 //! Helpers shared by the `data_*` tests: pieces built from 16th-note steps, MIDI files.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::path::Path;
 
@@ -48,7 +48,10 @@ pub fn c_major_piano(bars: u64) -> Piece {
     let mut right = Vec::new();
     let mut left = Vec::new();
     for bar in 0..bars {
-        right.extend(line(bar * 16, &[("C5", 4), ("E5", 4), ("G5", 4), ("E5", 4)]));
+        right.extend(line(
+            bar * 16,
+            &[("C5", 4), ("E5", 4), ("G5", 4), ("E5", 4)],
+        ));
         left.push(note("C3", bar * 16, 16));
         left.push(note("G3", bar * 16, 16));
     }
@@ -58,7 +61,9 @@ pub fn c_major_piano(bars: u64) -> Piece {
 /// The token text of `bars` bars of the right hand of [`c_major_piano`].
 pub fn c_major_tokens(bars: usize) -> Vec<u32> {
     // C5 = 72 -> id 51, E5 = 76 -> 55, G5 = 79 -> 58; hold = 89.
-    let bar = [51, 89, 89, 89, 55, 89, 89, 89, 58, 89, 89, 89, 55, 89, 89, 89];
+    let bar = [
+        51, 89, 89, 89, 55, 89, 89, 89, 58, 89, 89, 89, 55, 89, 89, 89,
+    ];
     bar.iter().copied().cycle().take(16 * bars).collect()
 }
 

@@ -81,7 +81,10 @@ pub fn time_sig(delta: u32, numerator: u8, power: u8) -> Vec<u8> {
 
 /// Key signature: sharps (positive) or flats (negative), minor flag.
 pub fn key_sig(delta: u32, sharps_flats: i8, minor: bool) -> Vec<u8> {
-    ev(delta, &[0xFF, 0x59, 0x02, sharps_flats as u8, u8::from(minor)])
+    ev(
+        delta,
+        &[0xFF, 0x59, 0x02, sharps_flats as u8, u8::from(minor)],
+    )
 }
 
 /// NoteOn with a status byte.
@@ -199,9 +202,12 @@ pub fn rich_piece() -> Piece {
             "Kit",
             0,
             9,
-            vec![note(36, 0, 1, 120), note(38, 384, 1, 110), note(42, 0, 48, 1)],
+            vec![
+                note(36, 0, 1, 120),
+                note(38, 384, 1, 110),
+                note(42, 0, 48, 1),
+            ],
         ),
     ];
     piece
 }
-
