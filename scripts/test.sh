@@ -17,6 +17,7 @@ if [ ! -x "$PYENV_DIR/bin/python" ] || ! "$PYENV_DIR/bin/python" -c "import mido
   "$PYENV_DIR/bin/pip" install -q mido==1.3.3
 fi
 export GAN_STUDIO_PYTHON="$PYENV_DIR/bin/python"
+export GAN_STUDIO_REQUIRE_MIDO=1
 
 # wgpu/lavapipe complain without a runtime dir; pick Vulkan (lavapipe) for GUI tests.
 if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -d "${XDG_RUNTIME_DIR}" ]; then

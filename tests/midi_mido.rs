@@ -16,9 +16,15 @@ use gan_studio::midi::{read_bytes, write_file};
 use gan_studio::music::{Key, Piece};
 use midi_support::*;
 
+/// The Python to run: `$GAN_STUDIO_PYTHON` (scripts/test.sh points it at a venv with mido),
+/// else `python3`.
+fn python() -> std::ffi::OsString {
+    std::env::var_os("GAN_STUDIO_PYTHON").unwrap_or_else(|| "python3".into())
+}
+
 /// Whether python3 with mido is here; panics when it is required and missing.
 fn mido_available() -> bool {
-    let ok = Command::new("python3")
+    let ok = Command::new(python())
         .args(["-c", "import mido"])
         .output()
         .is_ok_and(|out| out.status.success());
@@ -35,7 +41,7 @@ fn mido_available() -> bool {
 /// The script's output lines for `path`, sorted.
 fn mido_lines(path: &Path) -> Vec<String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/check_midi_with_mido.py");
-    let out = Command::new("python3")
+    let out = Command::new(python())
         .arg(&script)
         .arg(path)
         .output()
