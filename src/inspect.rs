@@ -21,10 +21,10 @@ pub enum InspectError {
     },
     /// The MIDI file could not be read.
     #[error(transparent)]
-    Midi(#[from] MidiError),
+    Midi(Box<MidiError>),
     /// The ABC file could not be read.
     #[error(transparent)]
-    Abc(#[from] AbcError),
+    Abc(Box<AbcError>),
     /// The ABC file holds no tune that could be read.
     #[error(
         "{path}: no readable tune ({errors} tune(s) could not be read; first problem: {first})"
@@ -37,6 +37,18 @@ pub enum InspectError {
         /// The first failure.
         first: String,
     },
+}
+
+impl From<MidiError> for InspectError {
+    fn from(error: MidiError) -> Self {
+        InspectError::Midi(Box::new(error))
+    }
+}
+
+impl From<AbcError> for InspectError {
+    fn from(error: AbcError) -> Self {
+        InspectError::Abc(Box::new(error))
+    }
 }
 
 /// A summary of one music file.

@@ -3,61 +3,156 @@
 use std::path::PathBuf;
 use std::time::Instant;
 
+use super::LaunchOptions;
+use super::dataset_panel::DatasetPanel;
+use super::job::{Job, Poll};
+use super::notify::Notifications;
 use crate::inspect::{Inspection, inspect_file};
 
-use super::LaunchOptions;
-
-/// A file the user opened, with what we learned about it or why it could not be read.
+/// A file the user opened, with what we learned about it.
 struct OpenedFile {
     path: PathBuf,
-    result: Result<Inspection, String>,
+    info: Inspection,
 }
 
 /// The studio application state.
 pub struct StudioApp {
     started: Instant,
-    options: LaunchOptions,
+    exit_after: Option<std::time::Duration>,
     files: Vec<OpenedFile>,
+    dataset: DatasetPanel,
+    notifications: Notifications,
+    open_dialog: Option<Job<Vec<PathBuf>>>,
 }
 
 impl StudioApp {
     /// Creates the app; called once by eframe when the window opens.
-    pub fn new(_cc: &eframe::CreationContext<'_>, options: LaunchOptions) -> Self {
+    pub fn new(cc: &eframe::CreationContext<'_>, options: LaunchOptions) -> Self {
+        Self::with_context(&cc.egui_ctx, options)
+    }
+
+    /// Creates the app for a given egui context (used by tests without a window).
+    pub fn with_context(ctx: &egui::Context, options: LaunchOptions) -> Self {
         let mut app = StudioApp {
             started: Instant::now(),
+            exit_after: options.exit_after,
             files: Vec::new(),
-            options: LaunchOptions::default(),
+            dataset: DatasetPanel::default(),
+            notifications: Notifications::default(),
+            open_dialog: None,
         };
-        for path in &options.files {
-            app.open(path.clone());
+        for path in options.files {
+            app.open(path);
         }
-        app.options = options;
+        app.dataset.load_default(ctx);
         app
     }
 
-    /// Opens (inspects) a file and lists it; a bad file is listed with its error.
+    /// Opens (inspects) a MIDI or ABC file and lists it; a file that cannot be read is
+    /// reported once as a notification naming it.
     pub fn open(&mut self, path: PathBuf) {
-        let result = inspect_file(&path).map_err(|e| format!("{e:#}"));
-        self.files.push(OpenedFile { path, result });
+        match inspect_file(&path) {
+            Ok(info) => self.files.push(OpenedFile { path, info }),
+            Err(error) => self.notifications.error(error.to_string()),
+        }
+    }
+
+    /// The notifications currently shown (for tests).
+    pub fn notifications(&self) -> &Notifications {
+        &self.notifications
+    }
+
+    /// The Dataset panel (for tests).
+    pub fn dataset_panel(&self) -> &DatasetPanel {
+        &self.dataset
+    }
+
+    /// Paths of the files open in the studio.
+    pub fn open_files(&self) -> impl Iterator<Item = &std::path::Path> {
+        self.files.iter().map(|f| f.path.as_path())
+    }
+
+    fn start_open_dialog(&mut self, ctx: &egui::Context) {
+        if self.open_dialog.is_some() {
+            return;
+        }
+        // The native dialog blocks its thread, so it runs on its own.
+        self.open_dialog = Some(Job::spawn(ctx, "open-dialog", || {
+            rfd::FileDialog::new()
+                .add_filter("Music (MIDI, ABC)", &["mid", "midi", "kar", "abc"])
+                .pick_files()
+                .unwrap_or_default()
+        }));
+    }
+
+    fn poll_open_dialog(&mut self) {
+        if let Some(job) = &mut self.open_dialog {
+            match job.poll() {
+                Poll::Pending => {}
+                Poll::Done(paths) => {
+                    self.open_dialog = None;
+                    for path in paths {
+                        self.open(path);
+                    }
+                }
+                Poll::Lost => {
+                    self.open_dialog = None;
+                    self.notifications.error(
+                        "no file dialog is available here; drop files onto the window or \
+                         pass them on the command line",
+                    );
+                }
+            }
+        }
+    }
+
+    fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.heading("GAN Studio");
+            ui.separator();
+            if ui
+                .button("Open…")
+                .on_hover_text("Open MIDI or ABC files (or drop them onto the window)")
+                .clicked()
+            {
+                self.start_open_dialog(ui.ctx());
+            }
+        });
     }
 
     fn files_ui(&mut self, ui: &mut egui::Ui) {
         if self.files.is_empty() {
-            ui.label("Drop MIDI or ABC files onto this window to inspect them.");
+            ui.vertical_centered(|ui| {
+                ui.add_space(ui.available_height() / 3.0);
+                ui.heading("Sketch a melody, watch a GAN learn music, generate, listen, export.");
+                ui.label("Open or drop MIDI and ABC files to see what is in them.");
+            });
             return;
         }
+        let mut close = None;
         egui::ScrollArea::vertical().show(ui, |ui| {
-            for file in &self.files {
-                ui.group(|ui| match &file.result {
-                    Ok(info) => {
+            for (i, file) in self.files.iter().enumerate() {
+                ui.group(|ui| {
+                    ui.horizontal(|ui| {
                         ui.strong(file.path.display().to_string());
-                        ui.monospace(info.to_string());
-                    }
-                    Err(message) => {
-                        ui.colored_label(ui.visuals().error_fg_color, message);
-                    }
+                        if ui.small_button("🗙").on_hover_text("Close").clicked() {
+                            close = Some(i);
+                        }
+                    });
+                    ui.monospace(file.info.to_string());
                 });
             }
+        });
+        if let Some(i) = close {
+            self.files.remove(i);
+        }
+    }
+
+    fn status_ui(&self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            ui.label(self.dataset.status_text());
+            ui.separator();
+            ui.label(format!("{} file(s) open", self.files.len()));
         });
     }
 }
@@ -75,7 +170,9 @@ impl eframe::App for StudioApp {
         for path in dropped {
             self.open(path);
         }
-        if let Some(limit) = self.options.exit_after {
+        self.poll_open_dialog();
+        self.dataset.poll(ctx, &mut self.notifications);
+        if let Some(limit) = self.exit_after {
             let elapsed = self.started.elapsed();
             if elapsed >= limit {
                 ctx.send_viewport_cmd(egui::ViewportCommand::Close);
@@ -86,20 +183,14 @@ impl eframe::App for StudioApp {
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
-        egui::Panel::top("toolbar").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.heading("GAN Studio");
-                ui.separator();
-                ui.label("Sketch a melody, watch a GAN learn music, generate, listen, export.");
+        egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui));
+        egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
+        egui::Panel::right("side")
+            .default_size(340.0)
+            .show(ui, |ui| {
+                egui::ScrollArea::vertical().show(ui, |ui| self.dataset.ui(ui));
             });
-        });
-        egui::Panel::bottom("status").show(ui, |ui| {
-            ui.horizontal(|ui| {
-                ui.label(format!("{} file(s) open", self.files.len()));
-            });
-        });
-        egui::CentralPanel::default().show(ui, |ui| {
-            self.files_ui(ui);
-        });
+        egui::CentralPanel::default().show(ui, |ui| self.files_ui(ui));
+        self.notifications.show(ui.ctx());
     }
 }

@@ -2,8 +2,13 @@
 //! commands to the library.
 
 mod app;
+mod dataset_panel;
+mod job;
+mod notify;
 
 pub use app::StudioApp;
+pub use dataset_panel::DatasetPanel;
+pub use notify::{Level, Notifications};
 
 use std::time::Duration;
 

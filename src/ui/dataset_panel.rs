@@ -1,0 +1,321 @@
+//! The Dataset panel: what is loaded, its counts and keys, the files skipped and why, the folk
+//! set's licence notice and the button that fetches it. Loading and fetching run on worker
+//! threads; the panel only polls them.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::sync::mpsc::{self, Receiver};
+
+use super::job::{Job, Poll};
+use super::notify::Notifications;
+use crate::data::{DataSource, Dataset, LoadOptions, PreprocessConfig, Progress, load_dataset};
+use crate::dataset_fetch;
+
+/// Where loading stands.
+enum Load {
+    /// Nothing asked yet.
+    Idle,
+    /// Reading and preprocessing (or reading the cache).
+    Running {
+        source: String,
+        job: Job<Result<Dataset, String>>,
+        progress: Receiver<Progress>,
+        done: usize,
+        total: usize,
+        cancel: Arc<AtomicBool>,
+    },
+    /// Ready.
+    Loaded(Box<Dataset>),
+    /// Failed, with the message shown in the panel.
+    Failed(String),
+}
+
+/// The Dataset panel's state.
+pub struct DatasetPanel {
+    load: Load,
+    fetch: Option<Job<Result<PathBuf, String>>>,
+    folk_dir: Option<PathBuf>,
+}
+
+impl Default for DatasetPanel {
+    fn default() -> Self {
+        DatasetPanel {
+            load: Load::Idle,
+            fetch: None,
+            folk_dir: dataset_fetch::folk_dir().ok(),
+        }
+    }
+}
+
+impl DatasetPanel {
+    /// Whether the folk set is on this machine.
+    pub fn folk_present(&self) -> bool {
+        self.folk_dir
+            .as_deref()
+            .is_some_and(dataset_fetch::folk_is_present_in)
+    }
+
+    /// The loaded data set, if any.
+    pub fn dataset(&self) -> Option<&Dataset> {
+        match &self.load {
+            Load::Loaded(d) => Some(d),
+            _ => None,
+        }
+    }
+
+    /// A one-line state for the status bar.
+    pub fn status_text(&self) -> String {
+        match &self.load {
+            Load::Idle => "data: not loaded".into(),
+            Load::Running { done, total, .. } => format!("data: loading {done}/{total}"),
+            Load::Loaded(d) => format!(
+                "data: {} pieces, {} windows",
+                d.stats.pieces.train + d.stats.pieces.validation + d.stats.pieces.test,
+                d.stats.windows.train
+            ),
+            Load::Failed(_) => "data: failed to load".into(),
+        }
+    }
+
+    /// Starts loading the default data set (the folk set when present, else the demo set).
+    pub fn load_default(&mut self, ctx: &egui::Context) {
+        let source = DataSource::default_for(self.folk_dir.as_deref());
+        self.load_source(ctx, source);
+    }
+
+    /// Starts loading a data set in the background, replacing what is loaded.
+    pub fn load_source(&mut self, ctx: &egui::Context, source: DataSource) {
+        if let Load::Running { cancel, .. } = &self.load {
+            cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        }
+        let (sender, progress) = mpsc::channel();
+        let cancel = Arc::new(AtomicBool::new(false));
+        let repaint = ctx.clone();
+        let options = LoadOptions {
+            cache_dir: dataset_fetch::cache_dir().ok(),
+            progress: Some(sender),
+            on_progress: Some(Arc::new(move |_: &Progress| repaint.request_repaint())),
+            cancel: Some(cancel.clone()),
+            ..LoadOptions::default()
+        };
+        let name = source.to_string();
+        let job = Job::spawn(ctx, "dataset-load", move || {
+            load_dataset(
+                std::slice::from_ref(&source),
+                &PreprocessConfig::default(),
+                &options,
+            )
+            .map_err(|e| e.to_string())
+        });
+        self.load = Load::Running {
+            source: name,
+            job,
+            progress,
+            done: 0,
+            total: 0,
+            cancel,
+        };
+    }
+
+    /// Polls the background work; call once per frame.
+    pub fn poll(&mut self, ctx: &egui::Context, notifications: &mut Notifications) {
+        if let Some(job) = &mut self.fetch {
+            match job.poll() {
+                Poll::Pending => {}
+                Poll::Done(Ok(dir)) => {
+                    self.fetch = None;
+                    notifications.info(format!("Fetched the folk set into {}", dir.display()));
+                    self.folk_dir = Some(dir);
+                    self.load_default(ctx);
+                }
+                Poll::Done(Err(message)) => {
+                    self.fetch = None;
+                    notifications.error(message);
+                }
+                Poll::Lost => {
+                    self.fetch = None;
+                    notifications.error("the folk set download stopped unexpectedly");
+                }
+            }
+        }
+        if let Load::Running {
+            job,
+            progress,
+            done,
+            total,
+            ..
+        } = &mut self.load
+        {
+            for message in progress.try_iter() {
+                match message {
+                    Progress::Started { files } => *total = files,
+                    Progress::FileDone {
+                        done: d, total: t, ..
+                    } => {
+                        *done = d;
+                        *total = t;
+                    }
+                    _ => {}
+                }
+            }
+            match job.poll() {
+                Poll::Pending => {}
+                Poll::Done(Ok(dataset)) => self.load = Load::Loaded(Box::new(dataset)),
+                Poll::Done(Err(message)) => {
+                    notifications.error(format!("could not load the data set: {message}"));
+                    self.load = Load::Failed(message);
+                }
+                Poll::Lost => {
+                    let message = "the data set loader stopped unexpectedly".to_string();
+                    notifications.error(message.clone());
+                    self.load = Load::Failed(message);
+                }
+            }
+        }
+    }
+
+    fn start_fetch(&mut self, ctx: &egui::Context) {
+        self.fetch = Some(Job::spawn(ctx, "folk-fetch", || {
+            dataset_fetch::fetch_folk().map_err(|e| format!("could not fetch the folk set: {e}"))
+        }));
+    }
+
+    /// Draws the panel.
+    pub fn ui(&mut self, ui: &mut egui::Ui) {
+        ui.heading("Dataset");
+        ui.label("The melodies the GAN learns from.");
+        ui.add_space(4.0);
+        if !self.folk_present() {
+            self.folk_missing_ui(ui);
+            ui.separator();
+        }
+        match &self.load {
+            Load::Idle => {
+                ui.label("No data set loaded.");
+            }
+            Load::Running {
+                source,
+                done,
+                total,
+                ..
+            } => {
+                ui.label(format!("Loading {source}…"));
+                let fraction = if *total > 0 {
+                    *done as f32 / *total as f32
+                } else {
+                    0.0
+                };
+                ui.add(egui::ProgressBar::new(fraction).show_percentage());
+            }
+            Load::Failed(message) => {
+                ui.colored_label(ui.visuals().error_fg_color, message);
+            }
+            Load::Loaded(dataset) => dataset_stats_ui(ui, dataset),
+        }
+        if self.folk_present() {
+            ui.separator();
+            egui::CollapsingHeader::new("Licence of the folk set").show(ui, |ui| {
+                ui.label(dataset_fetch::FOLK_LICENSE_NOTICE);
+            });
+        }
+    }
+
+    fn folk_missing_ui(&mut self, ui: &mut egui::Ui) {
+        ui.label(
+            "The Essen folk song set (1,754 German folk tunes, the papers' training data) is not \
+             on this machine yet. It is downloaded from PyPI (music21's corpus), never shipped, \
+             because its licence allows non-commercial use only. Until then the studio uses its \
+             built-in demo melodies.",
+        );
+        let fetching = self.fetch.is_some();
+        ui.horizontal(|ui| {
+            if ui
+                .add_enabled(!fetching, egui::Button::new("Fetch the folk set"))
+                .on_hover_text("Runs `pip download music21==10.5.1` and keeps only the folk songs")
+                .clicked()
+            {
+                self.start_fetch(ui.ctx());
+            }
+            if fetching {
+                ui.spinner();
+                ui.label("downloading…");
+            }
+        });
+        ui.label(
+            egui::RichText::new("or run: gan-studio dataset fetch")
+                .small()
+                .weak(),
+        );
+    }
+}
+
+/// The counts, keys and skipped files of a loaded data set.
+fn dataset_stats_ui(ui: &mut egui::Ui, dataset: &Dataset) {
+    let stats = &dataset.stats;
+    ui.label(egui::RichText::new(stats.sources.join("; ")).strong());
+    egui::Grid::new("dataset-stats")
+        .num_columns(2)
+        .striped(true)
+        .show(ui, |ui| {
+            let p = &stats.pieces;
+            ui.label("Pieces");
+            ui.label(format!(
+                "{} (train {}, validation {})",
+                p.train + p.validation + p.test,
+                p.train,
+                p.validation
+            ));
+            ui.end_row();
+            ui.label("Melody notes");
+            ui.label(stats.notes.to_string());
+            ui.end_row();
+            ui.label("Pitch range");
+            ui.label(match stats.pitch_range {
+                Some((lo, hi)) => format!("{} – {}", pitch_label(lo), pitch_label(hi)),
+                None => "–".into(),
+            });
+            ui.end_row();
+            ui.label("Windows");
+            ui.label(format!(
+                "{} of {} steps (train {}, validation {})",
+                stats.windows.train + stats.windows.validation + stats.windows.test,
+                stats.window_steps,
+                stats.windows.train,
+                stats.windows.validation
+            ));
+            ui.end_row();
+            ui.label("Loaded from");
+            ui.label(if dataset.from_cache {
+                "cache"
+            } else {
+                "source files"
+            });
+            ui.end_row();
+        });
+    ui.add_space(4.0);
+    ui.label("Keys before transposition to C major / A minor:");
+    let keys = stats.key_histogram();
+    let most = keys.first().map_or(1, |k| k.1.max(1));
+    for (key, count) in keys.iter().take(8) {
+        ui.horizontal(|ui| {
+            ui.add_sized([90.0, 14.0], egui::Label::new(key.to_string()));
+            ui.add(
+                egui::ProgressBar::new(*count as f32 / most as f32)
+                    .desired_width(140.0)
+                    .text(count.to_string()),
+            );
+        });
+    }
+    if !stats.skipped.is_empty() {
+        egui::CollapsingHeader::new(format!("{} skipped", stats.skipped.len())).show(ui, |ui| {
+            for skipped in &stats.skipped {
+                ui.label(egui::RichText::new(skipped.to_string()).small());
+            }
+        });
+    }
+}
+
+fn pitch_label(midi: u8) -> String {
+    crate::music::Pitch::new(midi).map_or_else(|_| midi.to_string(), |p| format!("{p} ({midi})"))
+}
