@@ -67,6 +67,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::ui::run(crate::ui::LaunchOptions {
                 exit_after,
                 files: cli.files,
+                data_dir: None,
             })?;
             Ok(ExitCode::SUCCESS)
         }

@@ -37,7 +37,7 @@ impl StudioApp {
             started: Instant::now(),
             exit_after: options.exit_after,
             files: Vec::new(),
-            dataset: DatasetPanel::default(),
+            dataset: DatasetPanel::new(options.data_dir.as_deref()),
             notifications: Notifications::default(),
             open_dialog: None,
         };
@@ -135,7 +135,7 @@ impl StudioApp {
                 ui.group(|ui| {
                     ui.horizontal(|ui| {
                         ui.strong(file.path.display().to_string());
-                        if ui.small_button("🗙").on_hover_text("Close").clicked() {
+                        if ui.small_button("Close").on_hover_text("Close this file").clicked() {
                             close = Some(i);
                         }
                     });

@@ -38,17 +38,24 @@ pub struct DatasetPanel {
     folk_dir: Option<PathBuf>,
 }
 
-impl Default for DatasetPanel {
-    fn default() -> Self {
+impl DatasetPanel {
+    /// A panel whose folk set lives in `data_dir` (`None`: the default data folder).
+    pub fn new(data_dir: Option<&std::path::Path>) -> Self {
         DatasetPanel {
             load: Load::Idle,
             fetch: None,
-            folk_dir: dataset_fetch::folk_dir().ok(),
+            folk_dir: match data_dir {
+                Some(dir) => Some(dataset_fetch::folk_dir_in(dir)),
+                None => dataset_fetch::folk_dir().ok(),
+            },
         }
     }
-}
 
-impl DatasetPanel {
+    /// Whether a load or a fetch is under way.
+    pub fn is_busy(&self) -> bool {
+        self.fetch.is_some() || matches!(self.load, Load::Running { .. })
+    }
+
     /// Whether the folk set is on this machine.
     pub fn folk_present(&self) -> bool {
         self.folk_dir
@@ -176,8 +183,15 @@ impl DatasetPanel {
     }
 
     fn start_fetch(&mut self, ctx: &egui::Context) {
-        self.fetch = Some(Job::spawn(ctx, "folk-fetch", || {
-            dataset_fetch::fetch_folk().map_err(|e| format!("could not fetch the folk set: {e}"))
+        let Some(dir) = self.folk_dir.clone() else {
+            return;
+        };
+        self.fetch = Some(Job::spawn(ctx, "folk-fetch", move || {
+            if !dataset_fetch::folk_is_present_in(&dir) {
+                dataset_fetch::fetch_folk_into(&dir, &["python3", "python"])
+                    .map_err(|e| format!("could not fetch the folk set: {e}"))?;
+            }
+            Ok(dir)
         }));
     }
 

@@ -19,6 +19,9 @@ pub struct LaunchOptions {
     pub exit_after: Option<Duration>,
     /// Files to open at start (MIDI or ABC).
     pub files: Vec<std::path::PathBuf>,
+    /// The data folder (where the folk set lives); `None`: `$GAN_STUDIO_DATA` or the
+    /// per-user data folder.
+    pub data_dir: Option<std::path::PathBuf>,
 }
 
 /// Opens the studio window and runs it until it is closed. Tries the wgpu renderer first and

@@ -81,7 +81,7 @@ impl Notifications {
                                 egui::Label::new(egui::RichText::new(&toast.text).color(color))
                                     .wrap(),
                             );
-                            if ui.small_button("🗙").on_hover_text("Dismiss").clicked() {
+                            if ui.small_button("×").on_hover_text("Dismiss").clicked() {
                                 dismissed = Some(i);
                             }
                         });
