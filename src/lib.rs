@@ -14,5 +14,7 @@ pub mod devices;
 pub mod fsutil;
 pub mod inspect;
 pub mod midi;
+pub mod model;
 pub mod music;
+pub mod train;
 pub mod ui;

@@ -2,6 +2,8 @@
 //! thread while it pulls samples through every kind of command (play, seek, loop, schedule
 //! swaps, auditions, stop).
 
+// Helpers outside #[test] functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
 // A global allocator is an `unsafe impl`; this test binary needs one to count allocations.
 #![allow(unsafe_code)]
 

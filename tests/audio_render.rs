@@ -2,6 +2,9 @@
 //! clipping, tempo changes moving notes, velocity changing level; plus SoundFont errors and
 //! WAV files.
 
+// Helpers outside #[test] functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 mod audio_support;
 
 use std::path::Path;

@@ -2,6 +2,9 @@
 //! the audio thread would, and the playhead, seek, loop, pause, stop, tempo and audition are
 //! checked against what comes out.
 
+// Helpers outside #[test] functions unwrap too: a failure there is a test failure.
+#![allow(clippy::unwrap_used)]
+
 mod audio_support;
 
 use std::time::Duration;
@@ -322,4 +325,32 @@ fn opening_the_output_never_panics() {
             assert!(e.to_string().starts_with("no audio output"), "{e}");
         }
     }
+}
+
+#[test]
+fn stopping_the_piece_does_not_cut_an_audition() {
+    // An auditioned A4 held for 1 s, a piece C3 playing; stop after 0.2 s. The C3 is
+    // released, the A4 sounds on until its own release.
+    let (mut t, mut s) = engine();
+    t.load_piece(&piece(vec![note(48, 0, 9600, 100)]), None)
+        .unwrap();
+    t.play().unwrap();
+    t.audition(
+        Pitch::A4,
+        Velocity::new(100).unwrap(),
+        Duration::from_secs(1),
+    )
+    .unwrap();
+    pull(&mut s, 0.2);
+    t.stop().unwrap();
+    pull(&mut s, 0.5);
+    let held = pull(&mut s, 0.2);
+    let f = fundamental_hz(&held, RATE);
+    assert!(
+        (f / 440.0 - 1.0).abs() < 0.01,
+        "heard {f:.1} Hz while the A4 is held"
+    );
+    assert!(rms(&held) > 0.005, "the audition was cut: {}", rms(&held));
+    let after = pull(&mut s, 3.0);
+    assert!(rms(&after[2 * 44_100..]) < 1e-4);
 }

@@ -170,19 +170,19 @@ impl PlaybackSource {
             Command::Pause => {
                 if self.state == PlayState::Playing {
                     self.state = PlayState::Paused;
-                    self.synth.all_notes_off();
+                    self.release_piece_notes();
                 }
             }
             Command::Stop => {
                 self.state = PlayState::Stopped;
                 self.position = 0.0;
                 self.cursor = 0;
-                self.synth.all_notes_off();
+                self.release_piece_notes();
             }
             Command::Seek(seconds) => {
                 self.position = seconds.clamp(0.0, self.schedule.end_seconds());
                 self.cursor = self.schedule.index_at(self.position);
-                self.synth.all_notes_off();
+                self.release_piece_notes();
             }
             Command::SetLoop(region) => self.loop_region = region,
             Command::Load(schedule) => {
@@ -195,7 +195,7 @@ impl PlaybackSource {
                 }
                 self.position = self.position.min(self.schedule.end_seconds());
                 self.cursor = self.schedule.index_at(self.position);
-                self.synth.all_notes_off();
+                self.release_piece_notes();
             }
             Command::Audition {
                 pitch,
@@ -268,7 +268,7 @@ impl PlaybackSource {
                 let overshoot = (self.position - region.end()) % length;
                 self.position = region.start() + overshoot;
                 self.cursor = self.schedule.index_at(region.start());
-                self.synth.all_notes_off();
+                self.release_piece_notes();
             }
             return;
         }
@@ -277,6 +277,19 @@ impl PlaybackSource {
         {
             self.position = self.schedule.end_seconds();
             self.state = PlayState::Stopped;
+        }
+    }
+
+    /// All Notes Off on every channel but the audition channel: the piece's notes ring out
+    /// their release; auditioned notes keep their own timing.
+    fn release_piece_notes(&mut self) {
+        let audition = audition_channel();
+        for index in 0..16u8 {
+            if let Ok(channel) = Channel::new(index)
+                && channel != audition
+            {
+                self.synth.channel_notes_off(channel);
+            }
         }
     }
 

@@ -137,6 +137,12 @@ impl Synth {
         self.inner.note_off_all(false);
     }
 
+    /// Releases every sounding note on one channel (All Notes Off on that channel).
+    pub fn channel_notes_off(&mut self, channel: Channel) {
+        self.inner
+            .note_off_all_channel(i32::from(channel.get()), false);
+    }
+
     /// Silences everything at once: voices stop without their release and the reverb and
     /// chorus are emptied (All Sound Off). The channels keep their presets.
     pub fn all_sound_off(&mut self) {

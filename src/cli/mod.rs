@@ -4,12 +4,17 @@
 mod bench;
 mod dataset;
 mod info;
+mod train;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
+
+/// The notice of the SoundFonts shipped in `assets/soundfonts/` (the built-in piano is
+/// embedded in the binary, so its MIT notice travels with it).
+const SOUNDFONT_NOTICE: &str = include_str!("../../assets/soundfonts/NOTICE.md");
 
 /// GAN Studio: sketch a melody, watch a GAN learn music, generate, listen and export.
 #[derive(Debug, Parser)]
@@ -34,8 +39,13 @@ pub struct Cli {
 pub enum Command {
     /// Print format, tracks, notes, length, tempo, time signature and key of MIDI/ABC files.
     Info(info::InfoArgs),
+    /// Train the melody GAN (MLE pre-training, then adversarial training) headless.
+    Train(train::TrainArgs),
     /// Get or describe training data.
     Dataset(dataset::DatasetArgs),
+    /// Print the licences and notices of the data shipped inside the program (the built-in
+    /// piano SoundFont) and of the folk set it downloads.
+    Licenses,
     /// Run a benchmark and print its figures as `name value unit` lines.
     Bench(bench::BenchArgs),
 }
@@ -73,7 +83,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Info(args)) => info::run(&args),
         Some(Command::Bench(args)) => bench::run(&args),
+        Some(Command::Licenses) => {
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            writeln!(out, "{}", SOUNDFONT_NOTICE)?;
+            writeln!(out, "## The Essen folk set (downloaded, not shipped)\n")?;
+            writeln!(out, "{}", crate::dataset_fetch::FOLK_LICENSE_NOTICE)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Some(Command::Dataset(args)) => dataset::run(&args),
+        Some(Command::Train(args)) => train::run(&args),
     }
 }
 

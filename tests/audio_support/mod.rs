@@ -1,7 +1,7 @@
 //! Helpers shared by the audio tests: building small pieces and listening to samples
 //! (fundamental by FFT, RMS, onsets by energy).
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use gan_studio::music::{Note, Part, Piece, Pitch, TempoChange, TempoMap, Velocity};
 use rustfft::FftPlanner;

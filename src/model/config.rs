@@ -1,0 +1,110 @@
+//! The model configurations, saved as JSON next to every checkpoint.
+
+use burn::config::Config;
+use thiserror::Error;
+
+use crate::music::tokens::VOCAB_SIZE;
+
+/// A model configuration that cannot build a model.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ModelError {
+    /// A size is zero.
+    #[error("model configuration: {what} must be at least 1, got 0")]
+    ZeroSize {
+        /// The field.
+        what: &'static str,
+    },
+    /// A noise level is negative or not a number.
+    #[error("model configuration: {what} must be a finite number >= 0, got {value}")]
+    BadNoise {
+        /// The field.
+        what: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// The discriminator's kernel is even, so "same" padding cannot keep the length.
+    #[error("model configuration: the discriminator's kernel size must be odd, got {0}")]
+    EvenKernel(usize),
+}
+
+/// The LSTM generator: Embedding(V, E) -> LSTM(H) -> Linear(V), a distribution over the next
+/// token at every step (the token-LSTM of the melody-generation papers).
+#[derive(Config, Debug, PartialEq)]
+pub struct GeneratorConfig {
+    /// Token vocabulary size `V` (vocabulary v1: 88 pitches, rest, hold, start, end).
+    #[config(default = "VOCAB_SIZE")]
+    pub vocab_size: usize,
+    /// Token embedding width `E`.
+    #[config(default = 128)]
+    pub embedding: usize,
+    /// LSTM hidden width `H`.
+    #[config(default = 256)]
+    pub hidden: usize,
+    /// Standard deviation of the Gaussian noise added after the embedding and the LSTM while
+    /// training (0 turns it off; the regularizer of the report uses 0.1).
+    #[config(default = 0.0)]
+    pub noise_std: f64,
+}
+
+impl GeneratorConfig {
+    /// Checks that the configuration can build a model.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        nonzero("the generator's vocabulary size", self.vocab_size)?;
+        nonzero("the generator's embedding width", self.embedding)?;
+        nonzero("the generator's hidden width", self.hidden)?;
+        noise("the generator's noise", self.noise_std)
+    }
+}
+
+/// The discriminator: one-hot tokens or the generator's distributions `[b, t, V]` ->
+/// Conv1d(V -> C, k, same) -> LeakyReLU -> Conv1d(C -> C, k, same) -> LeakyReLU -> mean over
+/// time -> Linear(C -> 1), a real/fake logit per window.
+#[derive(Config, Debug, PartialEq)]
+pub struct DiscriminatorConfig {
+    /// Token vocabulary size `V` (the input channels).
+    #[config(default = "VOCAB_SIZE")]
+    pub vocab_size: usize,
+    /// Channels `C` of both convolutions.
+    #[config(default = 128)]
+    pub channels: usize,
+    /// Kernel size of both convolutions (odd, so "same" padding keeps the length).
+    #[config(default = 5)]
+    pub kernel: usize,
+    /// Slope of the LeakyReLU for negative inputs (0.2 as in DCGAN).
+    #[config(default = 0.2)]
+    pub leaky_slope: f64,
+    /// Standard deviation of the Gaussian noise added after each hidden layer while training
+    /// (0 turns it off; the regularizer of the report uses 0.1).
+    #[config(default = 0.0)]
+    pub noise_std: f64,
+}
+
+impl DiscriminatorConfig {
+    /// Checks that the configuration can build a model.
+    pub fn validate(&self) -> Result<(), ModelError> {
+        nonzero("the discriminator's vocabulary size", self.vocab_size)?;
+        nonzero("the discriminator's channels", self.channels)?;
+        nonzero("the discriminator's kernel size", self.kernel)?;
+        if self.kernel.is_multiple_of(2) {
+            return Err(ModelError::EvenKernel(self.kernel));
+        }
+        noise("the discriminator's LeakyReLU slope", self.leaky_slope)?;
+        noise("the discriminator's noise", self.noise_std)
+    }
+}
+
+fn nonzero(what: &'static str, value: usize) -> Result<(), ModelError> {
+    if value == 0 {
+        Err(ModelError::ZeroSize { what })
+    } else {
+        Ok(())
+    }
+}
+
+fn noise(what: &'static str, value: f64) -> Result<(), ModelError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(ModelError::BadNoise { what, value })
+    }
+}

@@ -1,0 +1,446 @@
+//! A training run stepped from the outside: the models, their optimizers, the batch order
+//! and the phase (MLE pre-training, then adversarial), with checkpoints and samples. The
+//! worker thread ([`super::worker`]) and tests drive it.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use burn::module::Module;
+use burn::optim::ModuleOptimizer;
+use burn::tensor::activation::softmax;
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+use serde::{Deserialize, Serialize};
+
+use super::checkpoint::{CheckpointParts, adam, load_checkpoint, save_checkpoint};
+use super::config::TrainConfig;
+use super::error::TrainError;
+use super::gan::{GanOptimizers, gan_step};
+use super::mle::{MleStats, mle_evaluate, mle_step};
+use crate::data::{Dataset, Split, WindowRef};
+use crate::model::{Discriminator, Generator};
+
+/// The two phases of a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Phase {
+    /// Teacher-forced maximum likelihood (pre-training).
+    Mle,
+    /// Adversarial training.
+    Gan,
+}
+
+/// The figures of one step, as sent to the front ends and written to `stats.jsonl`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct StepStats {
+    /// Steps done, counting this one (from 1).
+    pub step: u64,
+    /// The epoch (from 0) this step's batch came from.
+    pub epoch: u64,
+    /// The phase.
+    pub phase: Phase,
+    /// The generator's loss: cross-entropy in the MLE phase, BCE against D in the GAN phase.
+    pub g_loss: f32,
+    /// Next-token accuracy of the batch (MLE phase only).
+    pub accuracy: Option<f32>,
+    /// The discriminator's loss (GAN phase only).
+    pub d_loss: Option<f32>,
+    /// Mean D(real) (GAN phase only).
+    pub d_real: Option<f32>,
+    /// Mean D(fake) (GAN phase only).
+    pub d_fake: Option<f32>,
+    /// The learning rate used.
+    pub learning_rate: f64,
+    /// Steps per second, measured over this step (0 when unknown).
+    pub steps_per_second: f64,
+}
+
+/// A training run.
+pub struct Trainer {
+    config: TrainConfig,
+    device: Device,
+    dataset: Arc<Dataset>,
+    fingerprint: u64,
+    generator: Generator,
+    discriminator: Discriminator,
+    generator_optimizer: ModuleOptimizer,
+    discriminator_optimizer: ModuleOptimizer,
+    step: u64,
+    learning_rate: f64,
+    windows: Vec<WindowRef>,
+    windows_epoch: Option<u64>,
+}
+
+impl Trainer {
+    /// Starts a run: seeds `device` with the configuration's seed, then creates both models on
+    /// `device.autodiff()`.
+    pub fn new(
+        config: TrainConfig,
+        dataset: Arc<Dataset>,
+        device: &Device,
+    ) -> Result<Self, TrainError> {
+        check_dataset(&config, &dataset)?;
+        let device = device.clone().autodiff();
+        device.seed(config.seed);
+        let generator = config.generator.init(&device)?;
+        let discriminator = config.discriminator.init(&device)?;
+        Ok(Self {
+            fingerprint: dataset_fingerprint(&dataset),
+            generator_optimizer: adam(&config),
+            discriminator_optimizer: adam(&config),
+            learning_rate: config.learning_rate,
+            config,
+            device,
+            dataset,
+            generator,
+            discriminator,
+            step: 0,
+            windows: Vec::new(),
+            windows_epoch: None,
+        })
+    }
+
+    /// Continues the run saved in `dir`, on the same data set (refused otherwise).
+    pub fn resume(dir: &Path, dataset: Arc<Dataset>, device: &Device) -> Result<Self, TrainError> {
+        let device = device.clone().autodiff();
+        let fingerprint = dataset_fingerprint(&dataset);
+        let checkpoint = load_checkpoint(dir, &device, Some(fingerprint))?;
+        let config = checkpoint.manifest.config.clone();
+        check_dataset(&config, &dataset)?;
+        Ok(Self {
+            config,
+            device,
+            dataset,
+            fingerprint,
+            generator: checkpoint.generator,
+            discriminator: checkpoint.discriminator,
+            generator_optimizer: checkpoint.generator_optimizer,
+            discriminator_optimizer: checkpoint.discriminator_optimizer,
+            step: checkpoint.manifest.step,
+            learning_rate: checkpoint.manifest.learning_rate,
+            windows: Vec::new(),
+            windows_epoch: None,
+        })
+    }
+
+    /// Changes how many MLE and adversarial steps the run has in all, e.g. to go on training
+    /// a resumed run for longer; steps already done stay done.
+    pub fn set_total_steps(&mut self, mle_steps: Option<u64>, gan_steps: Option<u64>) {
+        if let Some(n) = mle_steps {
+            self.config.mle_steps = n;
+        }
+        if let Some(n) = gan_steps {
+            self.config.gan_steps = n;
+        }
+    }
+
+    /// The run's configuration.
+    pub fn config(&self) -> &TrainConfig {
+        &self.config
+    }
+
+    /// Steps done.
+    pub fn step(&self) -> u64 {
+        self.step
+    }
+
+    /// Whether every step of both phases is done.
+    pub fn is_done(&self) -> bool {
+        self.step >= self.config.total_steps()
+    }
+
+    /// The phase of the next step.
+    pub fn phase(&self) -> Phase {
+        if self.step < self.config.mle_steps {
+            Phase::Mle
+        } else {
+            Phase::Gan
+        }
+    }
+
+    /// Batches per epoch (the last, partial batch of an epoch is dropped; a training split
+    /// smaller than one batch makes one smaller batch).
+    pub fn steps_per_epoch(&self) -> u64 {
+        let windows = self.dataset.window_count(Split::Train);
+        (windows / self.config.batch_size.max(1)).max(1) as u64
+    }
+
+    /// The epoch (from 0) of the next step.
+    pub fn epoch(&self) -> u64 {
+        self.step / self.steps_per_epoch()
+    }
+
+    /// The current learning rate.
+    pub fn learning_rate(&self) -> f64 {
+        self.learning_rate
+    }
+
+    /// Changes the learning rate of both networks from the next step on.
+    pub fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), TrainError> {
+        if learning_rate.is_finite() && learning_rate > 0.0 {
+            self.learning_rate = learning_rate;
+            Ok(())
+        } else {
+            Err(TrainError::Batch(format!(
+                "the learning rate must be a number > 0, got {learning_rate}"
+            )))
+        }
+    }
+
+    /// The fingerprint of the data set trained on.
+    pub fn dataset_fingerprint(&self) -> u64 {
+        self.fingerprint
+    }
+
+    /// The generator (on the autodiff device; call `valid()` for inference).
+    pub fn generator(&self) -> &Generator {
+        &self.generator
+    }
+
+    /// The discriminator (on the autodiff device).
+    pub fn discriminator(&self) -> &Discriminator {
+        &self.discriminator
+    }
+
+    /// Runs one step of the current phase. On a divergence the models stay as they were
+    /// before the step.
+    pub fn train_step(&mut self) -> Result<StepStats, TrainError> {
+        let epoch = self.epoch();
+        let batch = self.next_batch()?;
+        let step = self.step + 1;
+        let lr = self.learning_rate;
+        let stats = match self.phase() {
+            Phase::Mle => {
+                let (generator, stats) = mle_step(
+                    self.generator.clone(),
+                    &mut self.generator_optimizer,
+                    batch,
+                    lr,
+                    step,
+                )?;
+                self.generator = generator;
+                StepStats {
+                    step,
+                    epoch,
+                    phase: Phase::Mle,
+                    g_loss: stats.loss,
+                    accuracy: Some(stats.accuracy),
+                    d_loss: None,
+                    d_real: None,
+                    d_fake: None,
+                    learning_rate: lr,
+                    steps_per_second: 0.0,
+                }
+            }
+            Phase::Gan => {
+                let optimizers = GanOptimizers {
+                    generator: &mut self.generator_optimizer,
+                    discriminator: &mut self.discriminator_optimizer,
+                };
+                let (generator, discriminator, stats) = gan_step(
+                    self.generator.clone(),
+                    self.discriminator.clone(),
+                    optimizers,
+                    batch,
+                    lr,
+                    step,
+                )?;
+                self.generator = generator;
+                self.discriminator = discriminator;
+                StepStats {
+                    step,
+                    epoch,
+                    phase: Phase::Gan,
+                    g_loss: stats.g_loss,
+                    accuracy: None,
+                    d_loss: Some(stats.d_loss),
+                    d_real: Some(stats.d_real),
+                    d_fake: Some(stats.d_fake),
+                    learning_rate: lr,
+                    steps_per_second: 0.0,
+                }
+            }
+        };
+        self.step = step;
+        Ok(stats)
+    }
+
+    /// Whether the step just done ended an epoch.
+    pub fn at_epoch_end(&self) -> bool {
+        self.step > 0 && self.step.is_multiple_of(self.steps_per_epoch())
+    }
+
+    /// Teacher-forced loss and accuracy on up to `validation_batches` batches of the
+    /// validation split (`None` when it has no window).
+    pub fn validate(&self) -> Result<Option<MleStats>, TrainError> {
+        let windows = self.dataset.windows(Split::Validation);
+        let size = self.config.batch_size.max(1);
+        let device = self.device.clone().inner();
+        let batches: Vec<_> = windows
+            .chunks(size)
+            .take(self.config.validation_batches)
+            .map(|chunk| ids_tensor(&self.dataset, chunk, &device))
+            .collect();
+        mle_evaluate(&self.generator, batches)
+    }
+
+    /// Generates `length` tokens after a primer of token ids, sampling each from the
+    /// generator's distribution with an RNG seeded by `seed`. Returns only the new tokens.
+    pub fn sample(&self, primer: &[u32], length: usize, seed: u64) -> Result<Vec<u32>, TrainError> {
+        sample_tokens(
+            &self.generator,
+            primer,
+            length,
+            seed,
+            &self.device.clone().inner(),
+        )
+    }
+
+    /// A primer for the epoch samples: the first 16 tokens of the first validation window, or
+    /// of the first training window.
+    pub fn default_primer(&self) -> Vec<u32> {
+        let first = self
+            .dataset
+            .windows(Split::Validation)
+            .first()
+            .copied()
+            .or_else(|| self.dataset.windows(Split::Train).first().copied());
+        let mut ids = first
+            .map(|w| self.dataset.window_ids(w))
+            .unwrap_or_default();
+        ids.truncate(16);
+        ids
+    }
+
+    /// Saves a checkpoint into the run folder `dir`.
+    pub fn save(&self, dir: &Path) -> Result<PathBuf, TrainError> {
+        let parts = CheckpointParts {
+            config: &self.config,
+            step: self.step,
+            learning_rate: self.learning_rate,
+            dataset_fingerprint: self.fingerprint,
+            generator: &self.generator,
+            discriminator: &self.discriminator,
+            generator_optimizer: &self.generator_optimizer,
+            discriminator_optimizer: &self.discriminator_optimizer,
+        };
+        Ok(save_checkpoint(dir, &parts)?)
+    }
+
+    /// The batch of the next step: epoch `e` visits the training windows in the order drawn
+    /// from `seed + e`, `batch_size` at a time.
+    fn next_batch(&mut self) -> Result<Tensor<2, Int>, TrainError> {
+        let epoch = self.epoch();
+        if self.windows_epoch != Some(epoch) {
+            self.windows = self
+                .dataset
+                .shuffled_windows(Split::Train, self.config.seed.wrapping_add(epoch));
+            self.windows_epoch = Some(epoch);
+        }
+        let size = self.config.batch_size.max(1);
+        let index = (self.step % self.steps_per_epoch()) as usize;
+        let start = (index * size).min(self.windows.len());
+        let end = (start + size).min(self.windows.len());
+        let chunk = &self.windows[start..end];
+        if chunk.is_empty() {
+            return Err(TrainError::Data("the training split has no window".into()));
+        }
+        Ok(ids_tensor(&self.dataset, chunk, &self.device))
+    }
+}
+
+/// Token ids of windows as a `[windows, window_steps]` tensor on `device`.
+pub fn ids_tensor(dataset: &Dataset, windows: &[WindowRef], device: &Device) -> Tensor<2, Int> {
+    let steps = dataset.config.window_steps as usize;
+    let ids: Vec<i64> = dataset
+        .batch_ids(windows)
+        .into_iter()
+        .map(i64::from)
+        .collect();
+    Tensor::from_data(TensorData::new(ids, [windows.len(), steps]), device)
+}
+
+/// Token ids `[rows][steps]` (all rows the same length) as a `[rows, steps]` tensor.
+pub fn rows_tensor(rows: &[Vec<u32>], device: &Device) -> Tensor<2, Int> {
+    let steps = rows.first().map_or(0, Vec::len);
+    let ids: Vec<i64> = rows.iter().flatten().map(|&id| i64::from(id)).collect();
+    Tensor::from_data(TensorData::new(ids, [rows.len(), steps]), device)
+}
+
+/// Samples `length` tokens from a generator after a primer (an empty primer starts from the
+/// rest token), each drawn from the softmax of its logits with an RNG seeded by `seed`.
+pub fn sample_tokens(
+    generator: &Generator,
+    primer: &[u32],
+    length: usize,
+    seed: u64,
+    device: &Device,
+) -> Result<Vec<u32>, TrainError> {
+    let model = generator.valid();
+    let mut rng = StdRng::seed_from_u64(seed);
+    let start = if primer.is_empty() {
+        vec![crate::music::tokens::REST_ID]
+    } else {
+        primer.to_vec()
+    };
+    let mut input = rows_tensor(&[start], device);
+    let mut state = None;
+    let mut out = Vec::with_capacity(length);
+    for _ in 0..length {
+        let (logits, next_state) = model.forward_step(input, state); // [1, V]
+        state = Some(next_state);
+        let probs = softmax(logits, 1)
+            .try_into_data()
+            .map_err(|e| TrainError::Device(format!("{e:?}")))?
+            .try_to_vec::<f32>()
+            .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+        let token = draw(&probs, rng.random::<f32>());
+        out.push(token);
+        input = rows_tensor(&[vec![token]], device);
+    }
+    Ok(out)
+}
+
+/// The index where the running sum of `probs` first exceeds `u` (the last index if rounding
+/// leaves `u` above the total).
+fn draw(probs: &[f32], u: f32) -> u32 {
+    let mut sum = 0.0;
+    for (i, &p) in probs.iter().enumerate() {
+        sum += p;
+        if u < sum {
+            return i as u32;
+        }
+    }
+    probs.len().saturating_sub(1) as u32
+}
+
+/// A 64-bit fingerprint of a data set's content as trained on: its windows' length, and
+/// each piece's split and tokens.
+pub fn dataset_fingerprint(dataset: &Dataset) -> u64 {
+    let mut bytes = Vec::new();
+    bytes.extend_from_slice(&dataset.config.window_steps.to_le_bytes());
+    for (index, piece) in dataset.pieces.iter().enumerate() {
+        bytes.push(piece.split as u8);
+        bytes.extend_from_slice(&(piece.steps).to_le_bytes());
+        bytes.extend_from_slice(dataset.piece_ids(index));
+    }
+    super::checkpoint::fnv1a(&bytes)
+}
+
+fn check_dataset(config: &TrainConfig, dataset: &Dataset) -> Result<(), TrainError> {
+    if config.batch_size == 0 {
+        return Err(TrainError::Batch(
+            "the batch size must be at least 1".into(),
+        ));
+    }
+    if dataset.config.window_steps < 2 {
+        return Err(TrainError::Data(format!(
+            "windows of {} steps are too short to predict a next token",
+            dataset.config.window_steps
+        )));
+    }
+    dataset
+        .require_training_windows()
+        .map_err(|e| TrainError::Data(e.to_string()))
+}

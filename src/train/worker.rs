@@ -1,0 +1,315 @@
+//! The training worker: a thread that owns a [`Trainer`] and talks to the outside only
+//! through typed messages ([`TrainMessage`] out, [`TrainControl`] in). The studio and the
+//! command line are two consumers of the same worker.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::mpsc::{self, Receiver, RecvError, Sender, TryRecvError};
+use std::thread::{self, JoinHandle};
+use std::time::Instant;
+
+use super::error::TrainError;
+use super::mle::MleStats;
+use super::trainer::{StepStats, Trainer};
+
+/// What the worker reports.
+#[derive(Clone, Debug, PartialEq)]
+pub enum TrainMessage {
+    /// The run is set up and about to step.
+    Started {
+        /// Steps already done (after a resume).
+        step: u64,
+        /// Steps of the whole run.
+        total_steps: u64,
+        /// Batches per epoch.
+        steps_per_epoch: u64,
+    },
+    /// One step's figures.
+    Step(StepStats),
+    /// End-of-epoch validation figures (`None`: the validation split is empty).
+    Epoch {
+        /// The epoch that ended (from 0).
+        epoch: u64,
+        /// Steps done.
+        step: u64,
+        /// Teacher-forced loss and accuracy on validation windows.
+        validation: Option<MleStats>,
+    },
+    /// A sample generated at the end of an epoch.
+    Sample {
+        /// The epoch that ended.
+        epoch: u64,
+        /// Steps done.
+        step: u64,
+        /// The primer's token ids.
+        primer: Vec<u32>,
+        /// The generated token ids (after the primer).
+        tokens: Vec<u32>,
+    },
+    /// A checkpoint was saved.
+    CheckpointSaved {
+        /// Steps done.
+        step: u64,
+        /// Its manifest.
+        path: PathBuf,
+    },
+    /// Something went wrong without stopping the run (e.g. a sample could not be made).
+    Warning(String),
+    /// The run is paused.
+    Paused {
+        /// Steps done.
+        step: u64,
+    },
+    /// The run goes on after a pause.
+    Resumed,
+    /// The run ended (all steps done, or stopped); the last message.
+    Finished {
+        /// Steps done.
+        step: u64,
+    },
+    /// The run failed; the last message. The last good checkpoint is kept.
+    Failed(String),
+}
+
+/// What the outside can ask of the worker.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum TrainControl {
+    /// Stop stepping until [`TrainControl::Resume`] or [`TrainControl::Step`].
+    Pause,
+    /// Go on stepping.
+    Resume,
+    /// Save a checkpoint and end.
+    Stop,
+    /// While paused, run exactly one step.
+    Step,
+    /// Use this learning rate from the next step on.
+    SetLearningRate(f64),
+}
+
+/// Called after each message is sent (the studio passes `ctx.request_repaint`).
+pub type Repaint = Arc<dyn Fn() + Send + Sync>;
+
+/// How the worker runs.
+#[derive(Clone, Default)]
+pub struct WorkerOptions {
+    /// The run folder for checkpoints (none: no checkpoint is saved).
+    pub run_dir: Option<PathBuf>,
+    /// Start paused (waiting for [`TrainControl::Resume`] or [`TrainControl::Step`]).
+    pub start_paused: bool,
+    /// Called after each message.
+    pub repaint: Option<Repaint>,
+}
+
+/// A running training worker.
+pub struct TrainWorker {
+    controls: Sender<TrainControl>,
+    messages: Receiver<TrainMessage>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl TrainWorker {
+    /// Starts the worker thread. `make` builds the [`Trainer`] on that thread (a new run or a
+    /// resumed one); its error becomes a [`TrainMessage::Failed`].
+    pub fn spawn<F>(make: F, options: WorkerOptions) -> std::io::Result<Self>
+    where
+        F: FnOnce() -> Result<Trainer, TrainError> + Send + 'static,
+    {
+        let (controls, control_rx) = mpsc::channel();
+        let (message_tx, messages) = mpsc::channel();
+        let thread = thread::Builder::new()
+            .name("gan-studio-train".into())
+            .spawn(move || {
+                let out = Outbox {
+                    tx: message_tx,
+                    repaint: options.repaint.clone(),
+                };
+                let result = make().and_then(|trainer| run(trainer, &control_rx, &out, &options));
+                match result {
+                    Ok(step) => out.send(TrainMessage::Finished { step }),
+                    Err(error) => out.send(TrainMessage::Failed(error.to_string())),
+                }
+            })?;
+        Ok(Self {
+            controls,
+            messages,
+            thread: Some(thread),
+        })
+    }
+
+    /// Sends a control (ignored once the worker has ended).
+    pub fn send(&self, control: TrainControl) {
+        let _ = self.controls.send(control);
+    }
+
+    /// The next message if one is waiting (never blocks; for the UI's frame loop).
+    pub fn try_recv(&self) -> Option<TrainMessage> {
+        self.messages.try_recv().ok()
+    }
+
+    /// Waits for the next message; `None` once the worker has ended and every message was
+    /// read.
+    pub fn recv(&self) -> Option<TrainMessage> {
+        self.messages.recv().ok()
+    }
+
+    /// Waits for the thread to end (after [`TrainMessage::Finished`] or
+    /// [`TrainMessage::Failed`]).
+    pub fn join(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for TrainWorker {
+    fn drop(&mut self) {
+        // Ask the worker to stop (it saves a checkpoint); the thread is not waited for.
+        let _ = self.controls.send(TrainControl::Stop);
+    }
+}
+
+struct Outbox {
+    tx: Sender<TrainMessage>,
+    repaint: Option<Repaint>,
+}
+
+impl Outbox {
+    fn send(&self, message: TrainMessage) {
+        let _ = self.tx.send(message);
+        if let Some(repaint) = &self.repaint {
+            repaint();
+        }
+    }
+}
+
+/// What the control loop decided.
+enum Next {
+    Run,
+    RunOne,
+    Stop,
+}
+
+/// Steps the trainer until it is done or stopped; returns the steps done.
+fn run(
+    mut trainer: Trainer,
+    controls: &Receiver<TrainControl>,
+    out: &Outbox,
+    options: &WorkerOptions,
+) -> Result<u64, TrainError> {
+    out.send(TrainMessage::Started {
+        step: trainer.step(),
+        total_steps: trainer.config().total_steps(),
+        steps_per_epoch: trainer.steps_per_epoch(),
+    });
+    let mut paused = options.start_paused;
+    if paused {
+        out.send(TrainMessage::Paused {
+            step: trainer.step(),
+        });
+    }
+    while !trainer.is_done() {
+        match next_action(&mut trainer, controls, out, &mut paused) {
+            Next::Stop => break,
+            Next::Run | Next::RunOne => {}
+        }
+        let started = Instant::now();
+        let mut stats = trainer.train_step()?;
+        let seconds = started.elapsed().as_secs_f64();
+        stats.steps_per_second = if seconds > 0.0 { 1.0 / seconds } else { 0.0 };
+        out.send(TrainMessage::Step(stats));
+        if trainer.at_epoch_end() {
+            end_epoch(&trainer, out);
+        }
+        let every = trainer.config().checkpoint_every;
+        if every > 0 && trainer.step().is_multiple_of(every) && !trainer.is_done() {
+            save(&trainer, out, options)?;
+        }
+    }
+    save(&trainer, out, options)?;
+    Ok(trainer.step())
+}
+
+/// Applies waiting controls; while paused, blocks until told to go on.
+fn next_action(
+    trainer: &mut Trainer,
+    controls: &Receiver<TrainControl>,
+    out: &Outbox,
+    paused: &mut bool,
+) -> Next {
+    loop {
+        let control = if *paused {
+            match controls.recv() {
+                Ok(control) => control,
+                Err(RecvError) => return Next::Stop,
+            }
+        } else {
+            match controls.try_recv() {
+                Ok(control) => control,
+                Err(TryRecvError::Empty) => return Next::Run,
+                Err(TryRecvError::Disconnected) => return Next::Stop,
+            }
+        };
+        match control {
+            TrainControl::Stop => return Next::Stop,
+            TrainControl::Pause if !*paused => {
+                *paused = true;
+                out.send(TrainMessage::Paused {
+                    step: trainer.step(),
+                });
+            }
+            TrainControl::Pause => {}
+            TrainControl::Resume => {
+                if *paused {
+                    *paused = false;
+                    out.send(TrainMessage::Resumed);
+                }
+            }
+            TrainControl::Step if *paused => return Next::RunOne,
+            TrainControl::Step => {}
+            TrainControl::SetLearningRate(lr) => {
+                if let Err(e) = trainer.set_learning_rate(lr) {
+                    out.send(TrainMessage::Warning(e.to_string()));
+                }
+            }
+        }
+    }
+}
+
+fn end_epoch(trainer: &Trainer, out: &Outbox) {
+    let epoch = trainer.epoch().saturating_sub(1);
+    let step = trainer.step();
+    match trainer.validate() {
+        Ok(validation) => out.send(TrainMessage::Epoch {
+            epoch,
+            step,
+            validation,
+        }),
+        Err(e) => out.send(TrainMessage::Warning(format!(
+            "validation after epoch {epoch} failed: {e}"
+        ))),
+    }
+    let primer = trainer.default_primer();
+    let seed = trainer.config().seed.wrapping_add(epoch);
+    match trainer.sample(&primer, trainer.config().sample_tokens, seed) {
+        Ok(tokens) => out.send(TrainMessage::Sample {
+            epoch,
+            step,
+            primer,
+            tokens,
+        }),
+        Err(e) => out.send(TrainMessage::Warning(format!(
+            "the sample after epoch {epoch} failed: {e}"
+        ))),
+    }
+}
+
+fn save(trainer: &Trainer, out: &Outbox, options: &WorkerOptions) -> Result<(), TrainError> {
+    if let Some(dir) = &options.run_dir {
+        let path = trainer.save(dir)?;
+        out.send(TrainMessage::CheckpointSaved {
+            step: trainer.step(),
+            path,
+        });
+    }
+    Ok(())
+}

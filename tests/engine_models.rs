@@ -1,0 +1,112 @@
+//! Shapes of the models and hand-computed values of the losses.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use burn::tensor::{Device, Int, Tensor, TensorData};
+use gan_studio::model::{DiscriminatorConfig, GeneratorConfig, ModelError};
+use gan_studio::music::tokens::VOCAB_SIZE;
+use gan_studio::train::losses::{bce_with_logits, next_token_accuracy, next_token_loss};
+
+fn device() -> Device {
+    Device::flex()
+}
+
+fn ids(rows: usize, steps: usize) -> Tensor<2, Int> {
+    let data: Vec<i64> = (0..rows * steps).map(|i| (i % VOCAB_SIZE) as i64).collect();
+    Tensor::from_data(TensorData::new(data, [rows, steps]), &device())
+}
+
+#[test]
+fn generator_maps_ids_to_logits_over_the_vocabulary() {
+    let generator = GeneratorConfig::new()
+        .with_embedding(8)
+        .with_hidden(12)
+        .init(&device())
+        .unwrap();
+    assert_eq!(generator.forward(ids(3, 5)).dims(), [3, 5, VOCAB_SIZE]);
+    let (logits, state) = generator.forward_step(ids(2, 4), None);
+    assert_eq!(logits.dims(), [2, VOCAB_SIZE]);
+    assert_eq!(state.hidden.dims(), [2, 12]);
+    let (logits, _) = generator.forward_step(ids(2, 1), Some(state));
+    assert_eq!(logits.dims(), [2, VOCAB_SIZE]);
+}
+
+#[test]
+fn the_last_step_logits_equal_the_full_forward_at_the_last_position() {
+    let generator = GeneratorConfig::new()
+        .with_embedding(8)
+        .with_hidden(12)
+        .init(&device())
+        .unwrap();
+    let full = generator
+        .forward(ids(2, 6))
+        .slice([0..2, 5..6])
+        .reshape([2, VOCAB_SIZE]);
+    let (step, _) = generator.forward_step(ids(2, 6), None);
+    let full: Vec<f32> = full.into_data().try_to_vec().unwrap();
+    let step: Vec<f32> = step.into_data().try_to_vec().unwrap();
+    for (a, b) in full.iter().zip(&step) {
+        assert!((a - b).abs() < 1e-5, "{a} vs {b}");
+    }
+}
+
+#[test]
+fn discriminator_gives_one_logit_per_window() {
+    let discriminator = DiscriminatorConfig::new()
+        .with_channels(8)
+        .init(&device())
+        .unwrap();
+    let windows = ids(4, 7).one_hot::<3>(VOCAB_SIZE).float();
+    assert_eq!(discriminator.forward(windows).dims(), [4, 1]);
+}
+
+#[test]
+fn invalid_configurations_are_refused_with_a_reason() {
+    let even = DiscriminatorConfig::new().with_kernel(4).init(&device());
+    assert_eq!(even.err(), Some(ModelError::EvenKernel(4)));
+    let noisy = GeneratorConfig::new().with_noise_std(-0.1).init(&device());
+    assert!(matches!(noisy.err(), Some(ModelError::BadNoise { .. })));
+    let empty = GeneratorConfig::new().with_hidden(0).init(&device());
+    assert!(matches!(empty.err(), Some(ModelError::ZeroSize { .. })));
+}
+
+#[test]
+fn config_defaults_follow_the_papers() {
+    let g = GeneratorConfig::new();
+    assert_eq!((g.vocab_size, g.embedding, g.hidden), (92, 128, 256));
+    let d = DiscriminatorConfig::new();
+    assert_eq!((d.channels, d.kernel, d.leaky_slope), (128, 5, 0.2));
+}
+
+fn scalar(t: Tensor<1>) -> f32 {
+    t.into_scalar::<f32>()
+}
+
+#[test]
+fn bce_on_logits_matches_hand_computed_values() {
+    let logits = || Tensor::<2>::from_floats([[0.0], [2.0]], &device());
+    // -ln σ(0) = ln 2 = 0.693147; -ln σ(2) = ln(1 + e^-2) = 0.126928; mean 0.410038.
+    assert!((scalar(bce_with_logits(logits(), true)) - 0.410_038).abs() < 1e-5);
+    // -ln σ(-0) = 0.693147; -ln σ(-2) = ln(1 + e^2) = 2.126928; mean 1.410038.
+    assert!((scalar(bce_with_logits(logits(), false)) - 1.410_038).abs() < 1e-5);
+    // Large logits stay finite: -ln σ(-100) = 100.
+    let big = Tensor::<2>::from_floats([[100.0]], &device());
+    assert!((scalar(bce_with_logits(big, false)) - 100.0).abs() < 1e-3);
+}
+
+#[test]
+fn uniform_logits_cost_ln_v_and_accuracy_counts_argmax_hits() {
+    let zeros = Tensor::<3>::zeros([2, 3, VOCAB_SIZE], &device());
+    let loss = scalar(next_token_loss(zeros, ids(2, 3)));
+    assert!((loss - (VOCAB_SIZE as f32).ln()).abs() < 1e-4, "{loss}");
+
+    // Logits favouring token 1 everywhere; targets: 1, 0 / 1, 1 -> 3 hits of 4.
+    let mut favour = vec![0.0f32; 2 * 2 * VOCAB_SIZE];
+    for position in 0..4 {
+        favour[position * VOCAB_SIZE + 1] = 5.0;
+    }
+    let logits = Tensor::<3>::from_data(TensorData::new(favour, [2, 2, VOCAB_SIZE]), &device());
+    let targets =
+        Tensor::<2, Int>::from_data(TensorData::new(vec![1i64, 0, 1, 1], [2, 2]), &device());
+    assert!((scalar(next_token_accuracy(logits, targets)) - 0.75).abs() < 1e-6);
+}
