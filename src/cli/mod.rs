@@ -4,6 +4,7 @@
 mod bench;
 mod dataset;
 mod info;
+mod render;
 mod train;
 
 use std::path::PathBuf;
@@ -41,6 +42,8 @@ pub enum Command {
     Info(info::InfoArgs),
     /// Train the melody GAN (MLE pre-training, then adversarial training) headless.
     Train(train::TrainArgs),
+    /// Render a MIDI file to WAV with the built-in piano or a SoundFont.
+    Render(render::RenderArgs),
     /// Get or describe training data.
     Dataset(dataset::DatasetArgs),
     /// Print the licences and notices of the data shipped inside the program (the built-in
@@ -93,6 +96,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Some(Command::Dataset(args)) => dataset::run(&args),
         Some(Command::Train(args)) => train::run(&args),
+        Some(Command::Render(args)) => render::run(&args),
     }
 }
 

@@ -77,7 +77,7 @@ impl DatasetPanel {
             Load::Idle => "data: not loaded".into(),
             Load::Running { done, total, .. } => format!("data: loading {done}/{total}"),
             Load::Loaded(d) => format!(
-                "data: {} pieces, {} windows",
+                "data: {} pieces, {} training windows",
                 d.stats.pieces.train + d.stats.pieces.validation + d.stats.pieces.test,
                 d.stats.windows.train
             ),
