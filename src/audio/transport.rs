@@ -238,7 +238,8 @@ impl Transport {
         self.send(Command::Pause)
     }
 
-    /// Stops: sounding notes are released (All Notes Off) and the playhead goes to the start.
+    /// Stops: the piece's sounding notes are released (All Notes Off on every channel but the
+    /// audition channel, whose notes keep their own timing) and the playhead goes to the start.
     pub fn stop(&mut self) -> Result<(), AudioError> {
         self.send(Command::Stop)
     }
