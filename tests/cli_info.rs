@@ -167,9 +167,16 @@ fn info_reads_abc_files_and_counts_unreadable_tunes() {
     )
     .unwrap();
     let out = gan_studio().arg("info").arg(&path).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
-    assert!(text.contains("tunes:          1 (1 more could not be read)"), "{text}");
+    assert!(
+        text.contains("tunes:          1 (1 more could not be read)"),
+        "{text}"
+    );
     assert!(text.contains("8 in 1 part"), "{text}");
     assert!(text.contains("1.0 bars, 2.00 s"), "{text}");
     assert!(text.contains("C major"), "{text}");

@@ -27,7 +27,9 @@ pub enum MusicError {
     #[error("key signature with {0} sharps/flats is outside -7..=7")]
     BadKeySignature(i8),
     /// A time signature whose denominator is not a power of two up to 64, or numerator 0.
-    #[error("time signature {0}/{1} is invalid (numerator 1..=255, denominator a power of two up to 64)")]
+    #[error(
+        "time signature {0}/{1} is invalid (numerator 1..=255, denominator a power of two up to 64)"
+    )]
     BadTimeSignature(u8, u8),
     /// Text that is not a time signature.
     #[error("{0:?} is not a time signature (expected e.g. 3/4)")]

@@ -122,9 +122,9 @@ impl Key {
 
     /// The 24 major and minor keys, majors first, tonics from C.
     pub fn all() -> impl Iterator<Item = Key> {
-        [Mode::Major, Mode::Minor].into_iter().flat_map(|mode| {
-            (0..12).map(move |pc| Key::new(PitchClass::wrapping(pc), mode))
-        })
+        [Mode::Major, Mode::Minor]
+            .into_iter()
+            .flat_map(|mode| (0..12).map(move |pc| Key::new(PitchClass::wrapping(pc), mode)))
     }
 }
 
@@ -155,7 +155,9 @@ impl FromStr for Key {
             .map_or(text.len(), |(i, _)| i);
         let (tonic, mode) = text.split_at(split);
         let tonic: PitchClass = tonic.parse().map_err(|_| bad())?;
-        let mode = mode.trim_start_matches([':', ' ', '_', '-']).to_ascii_lowercase();
+        let mode = mode
+            .trim_start_matches([':', ' ', '_', '-'])
+            .to_ascii_lowercase();
         let mode = match mode.as_str() {
             "" | "maj" | "major" | "ion" | "ionian" => Mode::Major,
             "m" | "min" | "minor" | "aeo" | "aeolian" => Mode::Minor,

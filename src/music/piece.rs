@@ -55,7 +55,9 @@ impl TempoMap {
 
     /// A single tempo in beats per minute (clamped to MIDI's representable range).
     pub fn from_bpm(bpm: f64) -> Self {
-        let micros = (60_000_000.0 / bpm.max(1e-3)).round().clamp(1.0, 16_777_215.0) as u32;
+        let micros = (60_000_000.0 / bpm.max(1e-3))
+            .round()
+            .clamp(1.0, 16_777_215.0) as u32;
         TempoMap {
             changes: vec![TempoChange {
                 tick: 0,
@@ -287,7 +289,9 @@ pub struct KeySignatureChange {
 }
 
 /// A General MIDI program (instrument), 0..=127; 0 is the acoustic grand piano.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(try_from = "u8", into = "u8")]
 pub struct Program(u8);
 
@@ -324,7 +328,9 @@ impl From<Program> for u8 {
 }
 
 /// A MIDI channel, 0..=15 (shown to people as 1..=16; channel 10, index 9, is drums).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(try_from = "u8", into = "u8")]
 pub struct Channel(u8);
 
@@ -587,7 +593,10 @@ mod tests {
     fn time_signatures_and_bars() {
         assert!(TimeSignature::new(3, 3).is_err());
         assert!(TimeSignature::new(0, 4).is_err());
-        assert_eq!("6/8".parse::<TimeSignature>().unwrap().sixteenths_per_bar(), 12);
+        assert_eq!(
+            "6/8".parse::<TimeSignature>().unwrap().sixteenths_per_bar(),
+            12
+        );
         let mut piece = Piece::new(480).unwrap();
         // 2 bars of 4/4 (3840 ticks), then 3/4 (1440 ticks a bar).
         piece.time_signatures.push(TimeSignatureChange {

@@ -135,7 +135,11 @@ impl StudioApp {
                 ui.group(|ui| {
                     ui.horizontal(|ui| {
                         ui.strong(file.path.display().to_string());
-                        if ui.small_button("Close").on_hover_text("Close this file").clicked() {
+                        if ui
+                            .small_button("Close")
+                            .on_hover_text("Close this file")
+                            .clicked()
+                        {
                             close = Some(i);
                         }
                     });
