@@ -3,7 +3,10 @@
 //! side by a script.
 
 pub mod dataset;
+pub mod generate;
 pub mod import;
+pub mod roll;
+pub mod train;
 
 use std::time::{Duration, Instant};
 

@@ -3,6 +3,8 @@
 
 mod bench;
 mod dataset;
+mod eval;
+mod generate;
 mod info;
 mod render;
 mod train;
@@ -49,6 +51,10 @@ pub enum Command {
     /// Print the licences and notices of the data shipped inside the program (the built-in
     /// piano SoundFont) and of the folk set it downloads.
     Licenses,
+    /// Compare generated melodies with reference melodies by the symbolic-music metrics.
+    Eval(eval::EvalArgs),
+    /// Generate melodies from a seed with a trained model.
+    Generate(generate::GenerateArgs),
     /// Run a benchmark and print its figures as `name value unit` lines.
     Bench(bench::BenchArgs),
 }
@@ -97,6 +103,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Dataset(args)) => dataset::run(&args),
         Some(Command::Train(args)) => train::run(&args),
         Some(Command::Render(args)) => render::run(&args),
+        Some(Command::Eval(args)) => eval::run(&args),
+        Some(Command::Generate(args)) => generate::run(&args),
     }
 }
 

@@ -1,5 +1,13 @@
 //! `gan-studio train`: train the GAN headless, with a progress bar, checkpoints in a run
-//! folder and every step's figures as JSON lines (`stats.jsonl`) next to the checkpoint.
+//! folder and every step's figures as JSON lines (`stats.jsonl`, written by the training
+//! worker) next to the checkpoint.
+//!
+//! The configuration is built in this order, each layer over the previous one: the defaults
+//! of the loss (`--variant`, default BCE; see [`TrainConfig::for_loss`]), or the `--config`
+//! JSON file (partial files take the defaults of their `loss`); then `--variant`, when it
+//! names another loss than the file, switches to that loss with its paper settings; then
+//! each hyperparameter flag. A resumed run uses its checkpoint's configuration (only the
+//! step counts may be extended) and the data sources recorded in it.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -7,29 +15,89 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
-use clap::Args;
+use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::data::{LoadOptions, PreprocessConfig, load_dataset, source_for};
+use crate::data::{DataSource, LoadOptions, PreprocessConfig, load_dataset, source_for};
 use crate::dataset_fetch;
-use crate::fsutil::write_atomic;
-use crate::model::{DiscriminatorConfig, GeneratorConfig};
+use crate::train::config::{GanLoss, GeneratorOutput};
 use crate::train::{
     StepStats, TrainConfig, TrainMessage, TrainWorker, Trainer, WorkerOptions, cpu_device,
     device_name, read_manifest,
 };
 
-/// The file of step figures in a run folder.
-pub const STATS_FILE: &str = "stats.jsonl";
+/// The training variants `--variant` offers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Variant {
+    /// Binary cross-entropy GAN (DCGAN settings: Adam 2e-4, betas 0.5/0.999, k = 1).
+    Bce,
+    /// WGAN with weight clipping (RMSProp 5e-5, c = 0.01, 5 critic steps per G step).
+    WganClip,
+    /// WGAN with gradient penalty (Adam 1e-4, betas 0.5/0.9, lambda 10, 5 critic steps).
+    WganGp,
+}
+
+impl Variant {
+    fn loss(self) -> GanLoss {
+        match self {
+            Variant::Bce => GanLoss::Bce,
+            Variant::WganClip => GanLoss::WganClip,
+            Variant::WganGp => GanLoss::WganGp,
+        }
+    }
+}
+
+/// The compute backends `--backend` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum BackendChoice {
+    /// A GPU when one exists, else the CPU (this build: always the CPU).
+    Auto,
+    /// burn's `flex` CPU backend.
+    Cpu,
+    /// burn's wgpu backend.
+    Wgpu,
+}
+
+/// What D sees of the generator's output (`--generator-output`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OutputChoice {
+    /// The softmax distributions.
+    Softmax,
+    /// Straight-through Gumbel-softmax samples.
+    GumbelSoftmax,
+}
 
 /// Arguments of `gan-studio train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
+    /// A JSON training configuration (fields left out take the defaults of its `loss`).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// A folder of MIDI files, a zip archive, a MAESTRO folder or ABC file(s); default: the
-    /// folk set when fetched, else the built-in demo melodies.
+    /// folk set when fetched, else the built-in demo melodies (a resumed run: the data it
+    /// was trained on).
     #[arg(long, value_name = "PATH")]
     pub dataset: Option<PathBuf>,
-    /// Steps of adversarial training (after the MLE pre-training steps).
+    /// The adversarial loss, with its paper's settings.
+    #[arg(long, value_enum)]
+    pub variant: Option<Variant>,
+    /// The compute backend.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub backend: BackendChoice,
+    /// Continue the run saved in this folder (its configuration is used, except that
+    /// `--steps`/`--mle-steps` may extend it; checkpoints go on being written there).
+    #[arg(long, value_name = "DIR", conflicts_with_all = [
+        "config", "variant", "batch", "seed", "lr", "gan_lr", "d_lr", "d_steps", "clip",
+        "gp_lambda", "generator_output", "gumbel_temperature", "g_weight_decay",
+        "d_weight_decay", "d_dropout", "d_noise", "g_noise", "minibatch_kernels",
+        "checkpoint_every",
+    ])]
+    pub resume: Option<PathBuf>,
+    /// Start the generator from the generator of this run folder (e.g. an MLE-pre-trained
+    /// model), then train with this command's configuration (often `--mle-steps 0`).
+    #[arg(long, value_name = "DIR", conflicts_with = "resume")]
+    pub init_from: Option<PathBuf>,
+    /// Steps of adversarial training (generator updates, after the MLE steps).
     #[arg(long, value_name = "N")]
     pub steps: Option<u64>,
     /// Steps of MLE pre-training.
@@ -42,26 +110,81 @@ pub struct TrainArgs {
     /// per-user data folder.
     #[arg(long, value_name = "DIR")]
     pub out: Option<PathBuf>,
-    /// Continue the run saved in this folder (its configuration is used, except that
-    /// `--steps`/`--mle-steps` may extend it; checkpoints go on being written there).
-    #[arg(long, value_name = "DIR", conflicts_with_all = ["batch", "seed"])]
-    pub resume: Option<PathBuf>,
-    /// Seed of the weights and the batch order.
+    /// Seed of the weights, the batch order and the noise.
     #[arg(long, value_name = "S")]
     pub seed: Option<u64>,
+    /// Learning rate of the MLE phase (and of the GAN phase unless `--gan-lr`).
+    #[arg(long, value_name = "LR")]
+    pub lr: Option<f64>,
+    /// Learning rate of both networks in the adversarial phase.
+    #[arg(long, value_name = "LR")]
+    pub gan_lr: Option<f64>,
+    /// The discriminator's own learning rate in the adversarial phase.
+    #[arg(long, value_name = "LR")]
+    pub d_lr: Option<f64>,
+    /// Discriminator (critic) updates per generator update.
+    #[arg(long, value_name = "K")]
+    pub d_steps: Option<usize>,
+    /// WGAN-clip's weight clamp c.
+    #[arg(long, value_name = "C")]
+    pub clip: Option<f64>,
+    /// WGAN-GP's penalty weight lambda.
+    #[arg(long, value_name = "LAMBDA")]
+    pub gp_lambda: Option<f64>,
+    /// What the discriminator sees of the generator's output.
+    #[arg(long, value_enum)]
+    pub generator_output: Option<OutputChoice>,
+    /// Gumbel-softmax temperature.
+    #[arg(long, value_name = "T")]
+    pub gumbel_temperature: Option<f64>,
+    /// L2 weight decay of the generator.
+    #[arg(long, value_name = "LAMBDA")]
+    pub g_weight_decay: Option<f64>,
+    /// L2 weight decay of the discriminator.
+    #[arg(long, value_name = "LAMBDA")]
+    pub d_weight_decay: Option<f64>,
+    /// Dropout rate in the discriminator's hidden layers.
+    #[arg(long, value_name = "P")]
+    pub d_dropout: Option<f64>,
+    /// Gaussian noise (standard deviation) after the discriminator's hidden layers.
+    #[arg(long, value_name = "SIGMA")]
+    pub d_noise: Option<f64>,
+    /// Gaussian noise (standard deviation) after the generator's embedding and LSTM.
+    #[arg(long, value_name = "SIGMA")]
+    pub g_noise: Option<f64>,
+    /// Kernels of minibatch discrimination in the discriminator (0: off).
+    #[arg(long, value_name = "B")]
+    pub minibatch_kernels: Option<usize>,
+    /// Save a checkpoint every this many steps (0: only at the end).
+    #[arg(long, value_name = "N")]
+    pub checkpoint_every: Option<u64>,
 }
 
 /// Runs `gan-studio train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
-    let dataset = Arc::new(load(args.dataset.as_deref())?);
+    if args.backend == BackendChoice::Wgpu {
+        anyhow::bail!("this build has no wgpu backend; use --backend cpu");
+    }
     let device = cpu_device();
-    let (run_dir, mut lines) = match &args.resume {
+    let (config, sources, run_dir) = match &args.resume {
         Some(dir) => {
             let manifest = read_manifest(dir)?;
-            (dir.clone(), read_stats(dir, manifest.step)?)
+            let recorded: Vec<DataSource> =
+                manifest.data_sources.iter().map(DataSource::from).collect();
+            let sources = match &args.dataset {
+                Some(path) => vec![source_for(Some(path))?],
+                None if !recorded.is_empty() => recorded,
+                None => vec![source_for(None)?],
+            };
+            (None, sources, dir.clone())
         }
-        None => (run_folder(args.out.as_deref())?, Vec::new()),
+        None => (
+            Some(config_from(args)?),
+            vec![source_for(args.dataset.as_deref())?],
+            run_folder(args.out.as_deref())?,
+        ),
     };
+    let dataset = Arc::new(load(&sources)?);
     let mut stdout = std::io::stdout();
     writeln!(
         stdout,
@@ -70,17 +193,35 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         dataset.stats.sources.join("; "),
         run_dir.display()
     )?;
+    if let Some(config) = &config {
+        writeln!(
+            stdout,
+            "loss {}, {} MLE + {} adversarial steps, batch {}, k = {}",
+            config.loss.name(),
+            config.mle_steps,
+            config.gan_steps,
+            config.batch_size,
+            config.d_steps
+        )?;
+    }
     let make = {
         let dataset = Arc::clone(&dataset);
         let resume = args.resume.clone();
-        let config = config_from(args);
         let (mle_steps, gan_steps) = (args.mle_steps, args.steps);
-        move || match resume {
-            Some(dir) => Trainer::resume(&dir, dataset, &device).map(|mut trainer| {
+        let init_from = args.init_from.clone();
+        move || match (resume, config) {
+            (Some(dir), _) => Trainer::resume(&dir, dataset, &device).map(|mut trainer| {
                 trainer.set_total_steps(mle_steps, gan_steps);
-                trainer
+                trainer.with_data_sources(&sources)
             }),
-            None => Trainer::new(config, dataset, &device),
+            (None, Some(config)) => {
+                let mut trainer = Trainer::new(config, dataset, &device)?;
+                if let Some(dir) = &init_from {
+                    trainer.init_generator_from(dir)?;
+                }
+                Ok(trainer.with_data_sources(&sources))
+            }
+            (None, None) => Err(crate::train::TrainError::Data("no configuration".into())),
         }
     };
     let options = WorkerOptions {
@@ -88,6 +229,16 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         ..WorkerOptions::default()
     };
     let worker = TrainWorker::spawn(make, options).context("starting the training thread")?;
+    report(&worker, &run_dir, &mut stdout)
+}
+
+/// Shows the worker's messages until it ends: a progress bar with steps/s and smoothed
+/// losses, epoch figures, samples and checkpoints as lines.
+fn report(
+    worker: &TrainWorker,
+    run_dir: &Path,
+    stdout: &mut std::io::Stdout,
+) -> anyhow::Result<ExitCode> {
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} steps {per_sec} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
@@ -105,7 +256,6 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             TrainMessage::Step(stats) => {
                 bar.set_position(stats.step);
                 bar.set_message(smooth.update(&stats));
-                lines.push(serde_json::to_string(&stats)?);
             }
             TrainMessage::Epoch {
                 epoch, validation, ..
@@ -122,11 +272,12 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
                 bar.println(format!("epoch {epoch} sample: {}", shown.join(" ")));
             }
             TrainMessage::CheckpointSaved { step, path } => {
-                write_stats(&run_dir, &lines, step)?;
                 bar.println(format!("step {step}: checkpoint {}", path.display()));
             }
             TrainMessage::Warning(text) => bar.println(format!("warning: {text}")),
-            TrainMessage::Paused { .. } | TrainMessage::Resumed => {}
+            TrainMessage::Paused { .. }
+            | TrainMessage::Resumed
+            | TrainMessage::GeneratorWeights { .. } => {}
             TrainMessage::Finished { step } => {
                 bar.finish_and_clear();
                 writeln!(
@@ -141,35 +292,73 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    worker.join();
     outcome
 }
 
-fn config_from(args: &TrainArgs) -> TrainConfig {
-    let mut config = TrainConfig::new(GeneratorConfig::new(), DiscriminatorConfig::new());
-    if let Some(steps) = args.steps {
-        config.gan_steps = steps;
+/// The configuration of a new run from the flags (see the module documentation).
+fn config_from(args: &TrainArgs) -> anyhow::Result<TrainConfig> {
+    let mut config = match (&args.config, args.variant) {
+        (Some(path), variant) => {
+            let mut config = TrainConfig::load_file(path)?;
+            if let Some(variant) = variant
+                && variant.loss() != config.loss
+            {
+                config = config.with_loss(variant.loss()).apply_loss_preset();
+            }
+            config
+        }
+        (None, variant) => TrainConfig::for_loss(variant.map_or(GanLoss::Bce, Variant::loss)),
+    };
+    let a = args;
+    set(&mut config.gan_steps, a.steps);
+    set(&mut config.mle_steps, a.mle_steps);
+    set(&mut config.batch_size, a.batch);
+    set(&mut config.seed, a.seed);
+    set(&mut config.learning_rate, a.lr);
+    if a.gan_lr.is_some() {
+        config.gan_learning_rate = a.gan_lr;
     }
-    if let Some(steps) = args.mle_steps {
-        config.mle_steps = steps;
+    if a.d_lr.is_some() {
+        config.d_learning_rate = a.d_lr;
     }
-    if let Some(batch) = args.batch {
-        config.batch_size = batch;
-    }
-    if let Some(seed) = args.seed {
-        config.seed = seed;
-    }
-    config
+    set(&mut config.d_steps, a.d_steps);
+    set(&mut config.clip_value, a.clip);
+    set(&mut config.gp_lambda, a.gp_lambda);
+    set(
+        &mut config.generator_output,
+        a.generator_output.map(|o| match o {
+            OutputChoice::Softmax => GeneratorOutput::Softmax,
+            OutputChoice::GumbelSoftmax => GeneratorOutput::GumbelSoftmax,
+        }),
+    );
+    set(&mut config.gumbel_temperature, a.gumbel_temperature);
+    set(&mut config.g_weight_decay, a.g_weight_decay);
+    set(&mut config.d_weight_decay, a.d_weight_decay);
+    set(&mut config.discriminator.dropout, a.d_dropout);
+    set(&mut config.discriminator.noise_std, a.d_noise);
+    set(&mut config.generator.noise_std, a.g_noise);
+    set(
+        &mut config.discriminator.minibatch_kernels,
+        a.minibatch_kernels,
+    );
+    set(&mut config.checkpoint_every, a.checkpoint_every);
+    config.validate()?;
+    Ok(config)
 }
 
-fn load(path: Option<&Path>) -> anyhow::Result<crate::data::Dataset> {
-    let source = source_for(path)?;
+fn set<T>(field: &mut T, value: Option<T>) {
+    if let Some(value) = value {
+        *field = value;
+    }
+}
+
+fn load(sources: &[DataSource]) -> anyhow::Result<crate::data::Dataset> {
     let options = LoadOptions {
         cache_dir: dataset_fetch::cache_dir().ok(),
         ..LoadOptions::default()
     };
     Ok(load_dataset(
-        std::slice::from_ref(&source),
+        sources,
         &PreprocessConfig::default(),
         &options,
     )?)
@@ -188,37 +377,6 @@ fn run_folder(out: Option<&Path>) -> anyhow::Result<PathBuf> {
         .join(format!("run-{seconds}")))
 }
 
-/// The step lines of an earlier run up to `step` (those after the checkpoint are dropped: the
-/// resumed run does them again).
-fn read_stats(dir: &Path, step: u64) -> anyhow::Result<Vec<String>> {
-    let path = dir.join(STATS_FILE);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-    };
-    Ok(text
-        .lines()
-        .filter(|line| {
-            serde_json::from_str::<StepStats>(line).is_ok_and(|stats| stats.step <= step)
-        })
-        .map(str::to_owned)
-        .collect())
-}
-
-/// Rewrites `stats.jsonl` atomically with the lines up to the checkpoint's step.
-fn write_stats(dir: &Path, lines: &[String], step: u64) -> anyhow::Result<()> {
-    let mut text = String::new();
-    for line in lines {
-        if serde_json::from_str::<StepStats>(line).is_ok_and(|stats| stats.step <= step) {
-            text.push_str(line);
-            text.push('\n');
-        }
-    }
-    let path = dir.join(STATS_FILE);
-    write_atomic(&path, text.as_bytes()).with_context(|| format!("writing {}", path.display()))
-}
-
 /// Debiased exponential smoothing of the losses for the progress line (as TensorBoard does):
 /// each average is divided by the weight its updates have gathered, so early values are not
 /// pulled towards 0.
@@ -226,6 +384,7 @@ fn write_stats(dir: &Path, lines: &[String], step: u64) -> anyhow::Result<()> {
 struct Smoother {
     g: Smoothed,
     d: Smoothed,
+    w: Smoothed,
 }
 
 #[derive(Default)]
@@ -247,9 +406,19 @@ impl Smoothed {
 impl Smoother {
     fn update(&mut self, stats: &StepStats) -> String {
         let g = self.g.push(stats.g_loss);
-        match stats.d_loss {
-            Some(d) => format!("GAN G {g:.4} D {:.4}", self.d.push(d)),
-            None => format!("MLE loss {g:.4}"),
+        match (stats.d_loss, stats.wasserstein) {
+            (Some(d), Some(w)) => format!(
+                "GAN G {g:.4} D {:.4} W {:.4}",
+                self.d.push(d),
+                self.w.push(w)
+            ),
+            (Some(d), None) => format!(
+                "GAN G {g:.4} D {:.4} D(real) {:.2} D(fake) {:.2}",
+                self.d.push(d),
+                stats.d_real.unwrap_or(f32::NAN),
+                stats.d_fake.unwrap_or(f32::NAN)
+            ),
+            _ => format!("MLE loss {g:.4}"),
         }
     }
 }

@@ -25,6 +25,18 @@ pub enum ModelError {
     /// The discriminator's kernel is even, so "same" padding cannot keep the length.
     #[error("model configuration: the discriminator's kernel size must be odd, got {0}")]
     EvenKernel(usize),
+    /// A probability is outside `[0, 1)` or not a number.
+    #[error("model configuration: {what} must be a number in [0, 1), got {value}")]
+    BadRate {
+        /// The field.
+        what: &'static str,
+        /// The value given.
+        value: f64,
+    },
+    /// A model cannot do what was asked of it (e.g. a per-window input gradient of a
+    /// discriminator whose windows see each other through minibatch discrimination).
+    #[error("model: {0}")]
+    Unsupported(&'static str),
 }
 
 /// The LSTM generator: Embedding(V, E) -> LSTM(H) -> Linear(V), a distribution over the next
@@ -58,7 +70,18 @@ impl GeneratorConfig {
 
 /// The discriminator: one-hot tokens or the generator's distributions `[b, t, V]` ->
 /// Conv1d(V -> C, k, same) -> LeakyReLU -> Conv1d(C -> C, k, same) -> LeakyReLU -> mean over
-/// time -> Linear(C -> 1), a real/fake logit per window.
+/// time -> Linear(C -> 1), a real/fake logit per window (a WGAN critic is the same network,
+/// its output read as a raw score).
+///
+/// Regularizers, all off by default and active only while training (on an autodiff device):
+/// Gaussian noise after each hidden layer (`noise_std`), dropout after each hidden layer
+/// (`dropout`), and minibatch discrimination (`minibatch_kernels` > 0, Salimans et al. 2016):
+/// the pooled features `[b, C]` are projected to `[b, B, K]` (B kernels of K dimensions, no
+/// bias); for each window i and kernel k, `o[i, k] = sum over j != i of exp(-L1(M[i, k], M[j,
+/// k]))`, and the `[b, B]` result is appended to the features, so the output layer is
+/// Linear(C + B -> 1). Minibatch discrimination makes a window's score depend on the rest of
+/// its batch, so it cannot be combined with the gradient penalty of WGAN-GP (a per-window
+/// penalty).
 #[derive(Config, Debug, PartialEq)]
 pub struct DiscriminatorConfig {
     /// Token vocabulary size `V` (the input channels).
@@ -77,6 +100,16 @@ pub struct DiscriminatorConfig {
     /// (0 turns it off; the regularizer of the report uses 0.1).
     #[config(default = 0.0)]
     pub noise_std: f64,
+    /// Dropout rate after each hidden layer while training (0 turns it off).
+    #[config(default = 0.0)]
+    pub dropout: f64,
+    /// Kernels `B` of minibatch discrimination (0 turns it off; Salimans et al. use 100 on
+    /// images, 16 is plenty for 128 channels).
+    #[config(default = 0)]
+    pub minibatch_kernels: usize,
+    /// Dimensions `K` of each minibatch-discrimination kernel (5 in Salimans et al.).
+    #[config(default = 5)]
+    pub minibatch_kernel_dims: usize,
 }
 
 impl DiscriminatorConfig {
@@ -89,7 +122,15 @@ impl DiscriminatorConfig {
             return Err(ModelError::EvenKernel(self.kernel));
         }
         noise("the discriminator's LeakyReLU slope", self.leaky_slope)?;
-        noise("the discriminator's noise", self.noise_std)
+        noise("the discriminator's noise", self.noise_std)?;
+        rate("the discriminator's dropout", self.dropout)?;
+        if self.minibatch_kernels > 0 {
+            nonzero(
+                "the discriminator's minibatch kernel dimensions",
+                self.minibatch_kernel_dims,
+            )?;
+        }
+        Ok(())
     }
 }
 
@@ -106,5 +147,13 @@ fn noise(what: &'static str, value: f64) -> Result<(), ModelError> {
         Ok(())
     } else {
         Err(ModelError::BadNoise { what, value })
+    }
+}
+
+fn rate(what: &'static str, value: f64) -> Result<(), ModelError> {
+    if value.is_finite() && (0.0..1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(ModelError::BadRate { what, value })
     }
 }

@@ -1,10 +1,12 @@
-//! The convolutional discriminator: a real/fake logit per window.
+//! The convolutional discriminator (or WGAN critic): a real/fake score per window.
 
-use burn::module::Module;
+use burn::module::{Module, ModuleMapper, Param};
 use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::{GaussianNoise, GaussianNoiseConfig, Linear, LinearConfig, PaddingConfig1d};
 use burn::tensor::activation::leaky_relu;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::module::conv_transpose1d;
+use burn::tensor::ops::ConvTransposeOptions;
+use burn::tensor::{Device, Distribution, Tensor};
 
 use super::config::{DiscriminatorConfig, ModelError};
 
@@ -15,8 +17,44 @@ pub struct Discriminator {
     conv2: Conv1d,
     output: Linear,
     noise: GaussianNoise,
+    minibatch: Option<MinibatchDiscrimination>,
     leaky_slope: f64,
     channels: usize,
+    kernel: usize,
+    dropout: f64,
+}
+
+/// Minibatch discrimination (Salimans et al. 2016; see [`DiscriminatorConfig`]): pooled
+/// features `[b, C]` -> `[b, C + B]`.
+#[derive(Module, Debug)]
+pub struct MinibatchDiscrimination {
+    projection: Linear,
+    kernels: usize,
+    kernel_dims: usize,
+}
+
+impl MinibatchDiscrimination {
+    /// Appends to each window's features its closeness to the other windows of the batch:
+    /// `[b, C]` -> `[b, C + B]`.
+    pub fn forward(&self, features: Tensor<2>) -> Tensor<2> {
+        let [batch, _] = features.dims();
+        let (kernels, dims) = (self.kernels, self.kernel_dims);
+        let m = self
+            .projection
+            .forward(features.clone())
+            .reshape([batch, kernels, dims]); // [b, B, K]
+        let diff =
+            m.clone().reshape([batch, 1, kernels, dims]) - m.reshape([1, batch, kernels, dims]); // [b, b, B, K]
+        let l1 = diff.abs().sum_dim(3).reshape([batch, batch, kernels]); // [b, b, B]
+        // Sum over j, minus the window's own term exp(0) = 1.
+        let closeness = l1
+            .neg()
+            .exp()
+            .sum_dim(1)
+            .reshape([batch, kernels])
+            .sub_scalar(1.0); // [b, B]
+        Tensor::cat(vec![features, closeness], 1) // [b, C + B]
+    }
 }
 
 impl DiscriminatorConfig {
@@ -29,28 +67,174 @@ impl DiscriminatorConfig {
                 .with_padding(PaddingConfig1d::Same)
                 .init(device)
         };
+        let conv1 = conv(self.vocab_size);
+        let conv2 = conv(self.channels);
+        let minibatch = (self.minibatch_kernels > 0).then(|| MinibatchDiscrimination {
+            projection: LinearConfig::new(
+                self.channels,
+                self.minibatch_kernels * self.minibatch_kernel_dims,
+            )
+            .with_bias(false)
+            .init(device),
+            kernels: self.minibatch_kernels,
+            kernel_dims: self.minibatch_kernel_dims,
+        });
         Ok(Discriminator {
-            conv1: conv(self.vocab_size),
-            conv2: conv(self.channels),
-            output: LinearConfig::new(self.channels, 1).init(device),
+            conv1,
+            conv2,
+            output: LinearConfig::new(self.channels + self.minibatch_kernels, 1).init(device),
             noise: GaussianNoiseConfig::new(self.noise_std).init(),
+            minibatch,
             leaky_slope: self.leaky_slope,
             channels: self.channels,
+            kernel: self.kernel,
+            dropout: self.dropout,
         })
     }
 }
 
+/// What the hidden layers computed, kept for the input gradient.
+struct Hidden {
+    /// Features after pooling, `[b, C]`.
+    pooled: Tensor<2>,
+    /// Pre-activations of the first convolution, `[b, C, t]`.
+    z1: Tensor<3>,
+    /// Pre-activations of the second convolution, `[b, C, t]`.
+    z2: Tensor<3>,
+    /// Dropout's scaled keep masks after each hidden layer (training with dropout only).
+    keep: Option<(Tensor<3>, Tensor<3>)>,
+}
+
 impl Discriminator {
-    /// Real/fake logits of windows given as one-hot tokens or token distributions:
-    /// `[b, t, V]` -> `[b, 1]` (positive: judged real).
+    /// Real/fake logits (or critic scores) of windows given as one-hot tokens or token
+    /// distributions: `[b, t, V]` -> `[b, 1]` (positive: judged real).
     pub fn forward(&self, windows: Tensor<3>) -> Tensor<2> {
+        let hidden = self.hidden(windows);
+        let features = match &self.minibatch {
+            Some(minibatch) => minibatch.forward(hidden.pooled), // [b, C + B]
+            None => hidden.pooled,                               // [b, C]
+        };
+        self.output.forward(features) // [b, 1]
+    }
+
+    /// Whether minibatch discrimination is on.
+    pub fn has_minibatch(&self) -> bool {
+        self.minibatch.is_some()
+    }
+
+    /// The scores `[b, 1]` of windows `[b, t, V]` together with each score's gradient with
+    /// respect to its own window, `[b, t, V]`, as a differentiable function of the weights
+    /// (for the WGAN-GP gradient penalty).
+    ///
+    /// burn 0.22 has no double backward (an autodiff tensor cannot wrap another), so the
+    /// input gradient is built here by hand from tracked tensor operations: the chain rule
+    /// through the output layer, the mean over time, the LeakyReLUs (their slope, 1 or the
+    /// leak, is a constant mask), dropout's masks and the two convolutions (whose input
+    /// gradient is the transposed convolution with the same weights). It is exact, not a
+    /// finite-difference estimate: `backward` through it gives the same weight gradients as a
+    /// double backward would (LeakyReLU's second derivative is zero almost everywhere; the
+    /// biases and the additive noise change the gradient only through the masks). Refused
+    /// with minibatch discrimination, where a window's score depends on its whole batch.
+    pub fn forward_with_input_gradient(
+        &self,
+        windows: Tensor<3>,
+    ) -> Result<(Tensor<2>, Tensor<3>), ModelError> {
+        if self.minibatch.is_some() {
+            return Err(ModelError::Unsupported(
+                "the gradient penalty needs a discriminator without minibatch discrimination",
+            ));
+        }
+        let [_, steps, _] = windows.dims();
+        let hidden = self.hidden(windows);
+        let scores = self.output.forward(hidden.pooled); // [b, 1]
+        let slope = |z: Tensor<3>| {
+            z.detach()
+                .greater_elem(0.0)
+                .float()
+                .mul_scalar(1.0 - self.leaky_slope)
+                .add_scalar(self.leaky_slope)
+        }; // [b, C, t]: dLeakyReLU/dz
+        let out_weight = self.output.weight.val().reshape([1, self.channels, 1]); // [1, C, 1]
+        // d score / d h2 = w / t at every step; through LeakyReLU and dropout to z2.
+        let mut grad = slope(hidden.z2).mul(out_weight.div_scalar(steps as f64)); // [b, C, t]
+        if let Some((_, keep2)) = &hidden.keep {
+            grad = grad.mul(keep2.clone());
+        }
+        let pad = (self.kernel - 1) / 2;
+        let options = || ConvTransposeOptions::new([1], [pad], [0], [1], 1);
+        let grad = conv_transpose1d(grad, self.conv2.weight.val(), None, options()); // [b, C, t]
+        let mut grad = grad.mul(slope(hidden.z1)); // [b, C, t]
+        if let Some((keep1, _)) = &hidden.keep {
+            grad = grad.mul(keep1.clone());
+        }
+        let grad = conv_transpose1d(grad, self.conv1.weight.val(), None, options()); // [b, V, t]
+        Ok((scores, grad.swap_dims(1, 2))) // [b, t, V]
+    }
+
+    /// Returns the network with every parameter clamped to `[-limit, limit]` (the weight
+    /// clipping of WGAN); parameter ids and gradient tracking are kept.
+    pub fn clip_weights(self, limit: f64) -> Self {
+        self.map(&mut Clip { limit })
+    }
+
+    fn training(&self, x: &Tensor<3>) -> bool {
+        self.noise.training.is_enabled() && x.device().is_autodiff()
+    }
+
+    /// The hidden layers: `[b, t, V]` -> pooled features `[b, C]` and what the input
+    /// gradient needs.
+    fn hidden(&self, windows: Tensor<3>) -> Hidden {
         let [batch, _, _] = windows.dims();
         let x = windows.swap_dims(1, 2); // [b, V, t]
-        let x = leaky_relu(self.conv1.forward(x), self.leaky_slope); // [b, C, t]
-        let x = self.noise.forward(x); // [b, C, t]
-        let x = leaky_relu(self.conv2.forward(x), self.leaky_slope); // [b, C, t]
-        let x = self.noise.forward(x); // [b, C, t]
-        let pooled = x.mean_dim(2).reshape([batch, self.channels]); // [b, C]
-        self.output.forward(pooled) // [b, 1]
+        let dropout = self.dropout > 0.0 && self.training(&x);
+        let z1 = self.conv1.forward(x); // [b, C, t]
+        let h1 = self.noise.forward(leaky_relu(z1.clone(), self.leaky_slope)); // [b, C, t]
+        let keep1 = dropout.then(|| self.keep_mask(&h1));
+        let h1 = match &keep1 {
+            Some(keep) => h1.mul(keep.clone()),
+            None => h1,
+        };
+        let z2 = self.conv2.forward(h1); // [b, C, t]
+        let h2 = self.noise.forward(leaky_relu(z2.clone(), self.leaky_slope)); // [b, C, t]
+        let keep2 = dropout.then(|| self.keep_mask(&h2));
+        let h2 = match &keep2 {
+            Some(keep) => h2.mul(keep.clone()),
+            None => h2,
+        };
+        let pooled = h2.mean_dim(2).reshape([batch, self.channels]); // [b, C]
+        Hidden {
+            pooled,
+            z1,
+            z2,
+            keep: keep1.zip(keep2),
+        }
+    }
+
+    /// Dropout's mask for `like`: 1 / (1 - rate) where kept, 0 where dropped.
+    fn keep_mask(&self, like: &Tensor<3>) -> Tensor<3> {
+        let keep = 1.0 - self.dropout;
+        Tensor::random(like.shape(), Distribution::Bernoulli(keep), &like.device()).div_scalar(keep)
+    }
+}
+
+/// Clamps every float parameter (WGAN weight clipping).
+struct Clip {
+    limit: f64,
+}
+
+impl ModuleMapper for Clip {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        let limit = self.limit;
+        param.map(|tensor| {
+            let tracked = tensor.is_require_grad();
+            let autodiff = tensor.device().is_autodiff();
+            // Clamped off the graph, then made a leaf again.
+            let clipped = tensor.inner().clamp(-limit, limit);
+            match (autodiff, tracked) {
+                (true, true) => clipped.autodiff().require_grad(),
+                (true, false) => clipped.autodiff(),
+                (false, _) => clipped,
+            }
+        })
     }
 }

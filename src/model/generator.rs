@@ -2,12 +2,14 @@
 
 use burn::module::Module;
 use burn::nn::{
-    Embedding, EmbeddingConfig, GaussianNoise, GaussianNoiseConfig, Linear, LinearConfig, Lstm,
-    LstmConfig, LstmState,
+    Embedding, EmbeddingConfig, GateController, GaussianNoise, GaussianNoiseConfig, Linear,
+    LinearConfig, Lstm, LstmConfig, LstmState,
 };
 use burn::tensor::{Device, Int, Tensor};
 
 use super::config::{GeneratorConfig, ModelError};
+use super::fused_lstm::lstm_forward;
+use super::weights::GeneratorWeights;
 
 /// The LSTM generator (see [`GeneratorConfig`]).
 #[derive(Module, Debug)]
@@ -45,7 +47,7 @@ impl Generator {
     pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
         let x = self.embedding.forward(tokens); // [b, t, E]
         let x = self.noise.forward(x); // [b, t, E]
-        let (hidden, _) = self.lstm.forward(x, None); // [b, t, H]
+        let (hidden, _) = lstm_forward(&self.lstm, x, None); // [b, t, H]
         let hidden = self.noise.forward(hidden); // [b, t, H]
         self.output.forward(hidden) // [b, t, V]
     }
@@ -59,9 +61,79 @@ impl Generator {
     ) -> (Tensor<2>, LstmState<2>) {
         let [batch, steps] = tokens.dims();
         let x = self.embedding.forward(tokens); // [b, t, E]
-        let (hidden, state) = self.lstm.forward(x, state); // [b, t, H]
+        let (hidden, state) = lstm_forward(&self.lstm, x, state); // [b, t, H]
         let last = hidden.slice([0..batch, steps.saturating_sub(1)..steps]); // [b, 1, H]
         let logits = self.output.forward(last); // [b, 1, V]
         (logits.reshape([batch, self.vocab_size]), state) // [b, V]
+    }
+}
+
+/// Reads a burn tensor's values as `f32`s.
+fn values<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ExportError> {
+    tensor
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| ExportError(format!("{e:?}")))
+}
+
+/// The generator's weights could not be read out of the backend.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("could not read the generator's weights: {0}")]
+pub struct ExportError(String);
+
+impl Generator {
+    /// The generator's weights as plain arrays (see [`GeneratorWeights`]) for the inference
+    /// engine of [`crate::generate`].
+    pub fn to_weights(&self) -> Result<GeneratorWeights, ExportError> {
+        let lstm = &self.lstm;
+        let forget = lstm
+            .forget_gate
+            .as_ref()
+            .ok_or_else(|| ExportError("the LSTM has no forget gate".into()))?;
+        let gates = [&lstm.input_gate, forget, &lstm.cell_gate, &lstm.output_gate];
+        let hidden = lstm.d_hidden;
+        let [vocab_size, embedding_width] = self.embedding.weight.dims();
+        // Interleave the four gates' [in, H] matrices into one [in, 4H] matrix.
+        let pack =
+            |which: fn(&GateController) -> &Linear, rows: usize| -> Result<Vec<f32>, ExportError> {
+                let mut packed = vec![0.0; rows * 4 * hidden];
+                for (g, gate) in gates.iter().enumerate() {
+                    let w = values(which(gate).weight.val())?; // [rows, H]
+                    for r in 0..rows {
+                        let dst = r * 4 * hidden + g * hidden;
+                        packed[dst..dst + hidden].copy_from_slice(&w[r * hidden..(r + 1) * hidden]);
+                    }
+                }
+                Ok(packed)
+            };
+        let bias_of = |linear: &Linear| -> Result<Vec<f32>, ExportError> {
+            match &linear.bias {
+                Some(b) => values(b.val()),
+                None => Ok(vec![0.0; hidden]),
+            }
+        };
+        let mut gate_bias = Vec::with_capacity(4 * hidden);
+        for gate in gates {
+            let a = bias_of(&gate.input_transform)?;
+            let b = bias_of(&gate.hidden_transform)?;
+            gate_bias.extend(a.iter().zip(&b).map(|(x, y)| x + y));
+        }
+        let weights = GeneratorWeights {
+            vocab_size,
+            embedding_width,
+            hidden,
+            embedding: values(self.embedding.weight.val())?,
+            input_weights: pack(|g| &g.input_transform, embedding_width)?,
+            hidden_weights: pack(|g| &g.hidden_transform, hidden)?,
+            gate_bias,
+            output_weights: values(self.output.weight.val())?,
+            output_bias: match &self.output.bias {
+                Some(b) => values(b.val())?,
+                None => vec![0.0; vocab_size],
+            },
+        };
+        weights.validate().map_err(|e| ExportError(e.to_string()))?;
+        Ok(weights)
     }
 }

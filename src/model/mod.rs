@@ -10,8 +10,11 @@
 //! `device.autodiff()` to train them, and call `Module::valid` for inference.
 
 pub mod config;
+pub mod crnn;
 pub mod discriminator;
+pub mod fused_lstm;
 pub mod generator;
+pub mod weights;
 
 pub use config::{DiscriminatorConfig, GeneratorConfig, ModelError};
 pub use discriminator::Discriminator;

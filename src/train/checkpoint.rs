@@ -15,13 +15,15 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use burn::module::Module;
-use burn::optim::{AdamConfig, ModuleOptimizer};
+use burn::optim::decay::WeightDecayConfig;
+use burn::optim::{AdamConfig, ModuleOptimizer, RmsPropConfig};
 use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use super::config::TrainConfig;
+use super::config::{OptimizerKind, TrainConfig};
+use crate::data::DataSource;
 use crate::fsutil::write_atomic;
 use crate::model::{Discriminator, Generator, ModelError};
 use crate::music::tokens::VOCAB_VERSION;
@@ -148,7 +150,9 @@ pub struct Manifest {
     pub step: u64,
     /// The current learning rate (it may have been changed during the run).
     pub learning_rate: f64,
-    /// The run's configuration.
+    /// The run's configuration (fields it lacks take their defaults, see
+    /// [`TrainConfig::from_json`]).
+    #[serde(deserialize_with = "config_with_defaults")]
     pub config: TrainConfig,
     /// The generator's weights.
     pub generator: FileEntry,
@@ -158,6 +162,93 @@ pub struct Manifest {
     pub generator_optimizer: FileEntry,
     /// The discriminator's Adam state.
     pub discriminator_optimizer: FileEntry,
+    /// The kind of the generator's optimizer state (Adam in the MLE phase; manifests from
+    /// before this field: Adam).
+    #[serde(default = "adam_kind")]
+    pub generator_optimizer_kind: OptimizerKind,
+    /// The kind of the discriminator's optimizer state.
+    #[serde(default = "adam_kind")]
+    pub discriminator_optimizer_kind: OptimizerKind,
+    /// Where the training data came from, so that a resumed run reads the same data (empty
+    /// in manifests from before this field, or when not known).
+    #[serde(default)]
+    pub data_sources: Vec<SourceRecord>,
+    /// A learning rate set during the run that replaces the configured ones (none: as
+    /// configured).
+    #[serde(default)]
+    pub learning_rate_override: Option<f64>,
+}
+
+fn adam_kind() -> OptimizerKind {
+    OptimizerKind::Adam
+}
+
+/// A data source as recorded in a manifest (see [`DataSource`]).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum SourceRecord {
+    /// The Essen folk set in a folder.
+    Folk {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// ABC files.
+    Abc {
+        /// The files.
+        paths: Vec<PathBuf>,
+    },
+    /// A folder (or one file) of MIDI and ABC files.
+    Folder {
+        /// The folder or file.
+        path: PathBuf,
+    },
+    /// A zip archive.
+    Zip {
+        /// The archive.
+        path: PathBuf,
+    },
+    /// A MAESTRO folder.
+    Maestro {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// The built-in demo melodies.
+    Demo,
+}
+
+impl From<&DataSource> for SourceRecord {
+    fn from(source: &DataSource) -> Self {
+        match source {
+            DataSource::Folk(path) => SourceRecord::Folk { path: path.clone() },
+            DataSource::Abc(paths) => SourceRecord::Abc {
+                paths: paths.clone(),
+            },
+            DataSource::Folder(path) => SourceRecord::Folder { path: path.clone() },
+            DataSource::Zip(path) => SourceRecord::Zip { path: path.clone() },
+            DataSource::Maestro(path) => SourceRecord::Maestro { path: path.clone() },
+            DataSource::Demo => SourceRecord::Demo,
+        }
+    }
+}
+
+impl From<&SourceRecord> for DataSource {
+    fn from(record: &SourceRecord) -> Self {
+        match record {
+            SourceRecord::Folk { path } => DataSource::Folk(path.clone()),
+            SourceRecord::Abc { paths } => DataSource::Abc(paths.clone()),
+            SourceRecord::Folder { path } => DataSource::Folder(path.clone()),
+            SourceRecord::Zip { path } => DataSource::Zip(path.clone()),
+            SourceRecord::Maestro { path } => DataSource::Maestro(path.clone()),
+            SourceRecord::Demo => DataSource::Demo,
+        }
+    }
+}
+
+fn config_with_defaults<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<TrainConfig, D::Error> {
+    let value = serde_json::Value::deserialize(deserializer)?;
+    TrainConfig::from_value(value).map_err(serde::de::Error::custom)
 }
 
 /// What a checkpoint holds, borrowed for saving.
@@ -178,6 +269,14 @@ pub struct CheckpointParts<'a> {
     pub generator_optimizer: &'a ModuleOptimizer,
     /// The discriminator's optimizer.
     pub discriminator_optimizer: &'a ModuleOptimizer,
+    /// The kind of the generator's optimizer.
+    pub generator_optimizer_kind: OptimizerKind,
+    /// The kind of the discriminator's optimizer.
+    pub discriminator_optimizer_kind: OptimizerKind,
+    /// Where the training data came from.
+    pub data_sources: &'a [SourceRecord],
+    /// A learning rate set during the run that replaces the configured ones.
+    pub learning_rate_override: Option<f64>,
 }
 
 /// A loaded checkpoint.
@@ -194,12 +293,28 @@ pub struct Checkpoint {
     pub discriminator_optimizer: ModuleOptimizer,
 }
 
-/// The Adam optimizer a run uses (betas from its configuration).
+/// The Adam optimizer a run uses (betas from its configuration, no weight decay).
 pub fn adam(config: &TrainConfig) -> ModuleOptimizer {
-    AdamConfig::new()
-        .with_beta_1(config.beta_1)
-        .with_beta_2(config.beta_2)
-        .init()
+    optimizer(OptimizerKind::Adam, config, 0.0)
+}
+
+/// An optimizer of `kind` with the run's betas (Adam) and an L2 weight decay (`lambda * w`
+/// added to the gradient; 0: none). RMSProp has smoothing 0.99 and no momentum, as in the
+/// WGAN paper.
+pub fn optimizer(kind: OptimizerKind, config: &TrainConfig, weight_decay: f64) -> ModuleOptimizer {
+    let decay = (weight_decay > 0.0).then(|| WeightDecayConfig::new(weight_decay as f32));
+    match kind {
+        OptimizerKind::Adam => AdamConfig::new()
+            .with_beta_1(config.beta_1)
+            .with_beta_2(config.beta_2)
+            .with_weight_decay(decay)
+            .init(),
+        OptimizerKind::RmsProp => RmsPropConfig::new()
+            .with_alpha(0.99)
+            .with_momentum(0.0)
+            .with_weight_decay(decay)
+            .init(),
+    }
 }
 
 /// 64-bit FNV-1a of `bytes`.
@@ -249,6 +364,10 @@ pub fn save_checkpoint(
         discriminator,
         generator_optimizer,
         discriminator_optimizer,
+        generator_optimizer_kind: parts.generator_optimizer_kind,
+        discriminator_optimizer_kind: parts.discriminator_optimizer_kind,
+        data_sources: parts.data_sources.to_vec(),
+        learning_rate_override: parts.learning_rate_override,
     };
     let path = dir.join(MANIFEST_FILE);
     let json = serde_json::to_vec_pretty(&manifest).map_err(|e| CheckpointError::BadManifest {
@@ -331,9 +450,24 @@ pub fn load_checkpoint(
     let discriminator = config.discriminator.init(device).map_err(bad_config)?;
     let generator = load_module(dir, &manifest.generator, generator)?;
     let discriminator = load_module(dir, &manifest.discriminator, discriminator)?;
-    let generator_optimizer = load_optimizer(dir, &manifest.generator_optimizer, adam(config))?;
-    let discriminator_optimizer =
-        load_optimizer(dir, &manifest.discriminator_optimizer, adam(config))?;
+    let generator_optimizer = load_optimizer(
+        dir,
+        &manifest.generator_optimizer,
+        optimizer(
+            manifest.generator_optimizer_kind,
+            config,
+            config.g_weight_decay,
+        ),
+    )?;
+    let discriminator_optimizer = load_optimizer(
+        dir,
+        &manifest.discriminator_optimizer,
+        optimizer(
+            manifest.discriminator_optimizer_kind,
+            config,
+            config.d_weight_decay,
+        ),
+    )?;
     Ok(Checkpoint {
         manifest,
         generator,

@@ -1,5 +1,7 @@
 //! Errors of training.
 
+use std::path::PathBuf;
+
 use thiserror::Error;
 
 use super::checkpoint::CheckpointError;
@@ -36,6 +38,37 @@ pub enum TrainError {
     /// A checkpoint could not be saved or loaded.
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
+    /// The run's configuration is invalid.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+}
+
+/// A training configuration that cannot be read or used.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ConfigError {
+    /// The file cannot be read.
+    #[error("cannot read the training configuration ({0})")]
+    Io(String),
+    /// The text is not JSON, or a field has the wrong type.
+    #[error("the training configuration is not valid ({0})")]
+    Json(String),
+    /// A key this build does not know (dotted path for nested ones).
+    #[error("the training configuration has an unknown field \"{0}\"")]
+    UnknownField(String),
+    /// A value is out of range.
+    #[error("the training configuration is invalid: {0}")]
+    Invalid(String),
+    /// A model configuration is invalid.
+    #[error("the training configuration is invalid: {0}")]
+    Model(#[from] ModelError),
+    /// One of the above, in a file.
+    #[error("{source}: {path}")]
+    InFile {
+        /// The file.
+        path: PathBuf,
+        /// The problem.
+        source: Box<ConfigError>,
+    },
 }
 
 /// Reads a one-element tensor as `f32`.

@@ -30,3 +30,30 @@ pub fn next_token_accuracy(logits: Tensor<3>, targets: Tensor<2, Int>) -> Tensor
     let predicted = logits.argmax(2).reshape([batch, steps]); // [b, t]
     predicted.equal(targets).float().mean() // [1]
 }
+
+/// The critic loss of a Wasserstein GAN on scores `[b, 1]`: `mean C(fake) - mean C(real)`
+/// (the negated Wasserstein estimate; the critic minimizes it).
+pub fn critic_loss(real_scores: Tensor<2>, fake_scores: Tensor<2>) -> Tensor<1> {
+    fake_scores.mean() - real_scores.mean() // [1]
+}
+
+/// The generator loss of a Wasserstein GAN on the critic's scores of generated windows
+/// `[b, 1]`: `-mean C(fake)`.
+pub fn wgan_generator_loss(fake_scores: Tensor<2>) -> Tensor<1> {
+    fake_scores.mean().neg() // [1]
+}
+
+/// The WGAN-GP penalty from the critic's gradients at the interpolates, `[b, t, V]` (one
+/// gradient per window): `mean over windows of (|g| - 1)^2`, `|g|` the L2 norm of a window's
+/// whole gradient. A 1e-12 under the square root keeps the norm differentiable at 0.
+pub fn gradient_penalty(gradients: Tensor<3>) -> Tensor<1> {
+    let [batch, _, _] = gradients.dims();
+    let norms = gradients
+        .square()
+        .sum_dim(2)
+        .sum_dim(1)
+        .reshape([batch])
+        .add_scalar(1e-12)
+        .sqrt(); // [b]
+    norms.sub_scalar(1.0).square().mean() // [1]
+}

@@ -5,6 +5,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Int, Tensor};
 
 use super::error::{TrainError, finite, scalar};
+use super::gan::gradient_norm;
 use super::losses::{next_token_accuracy, next_token_loss};
 use crate::model::Generator;
 
@@ -55,6 +56,34 @@ pub fn mle_step(
             accuracy,
         },
     ))
+}
+
+/// As [`mle_step`], also returning the L2 norm of the gradient (a NaN or infinite norm is
+/// a divergence: the update is not made).
+pub fn mle_step_with_norm(
+    generator: Generator,
+    optimizer: &mut ModuleOptimizer,
+    batch: Tensor<2, Int>,
+    learning_rate: f64,
+    step: u64,
+) -> Result<(Generator, MleStats, f32), TrainError> {
+    let (inputs, targets) = shift_batch(batch)?;
+    let logits = generator.forward(inputs); // [b, t-1, V]
+    let loss = next_token_loss(logits.clone(), targets.clone()); // [1]
+    let accuracy = scalar(next_token_accuracy(logits.detach(), targets))?;
+    let loss_value = finite(step, "MLE loss", scalar(loss.clone())?)?;
+    let grads = GradientsParams::from_grads(loss.backward(), &generator);
+    let norm = finite(
+        step,
+        "generator gradient norm",
+        gradient_norm(&grads, &generator)?,
+    )?;
+    let generator = optimizer.step(learning_rate, generator, grads);
+    let stats = MleStats {
+        loss: loss_value,
+        accuracy,
+    };
+    Ok((generator, stats, norm))
 }
 
 /// Teacher-forced loss and accuracy of a generator on batches, without training: the mean

@@ -12,6 +12,7 @@
 
 pub mod checkpoint;
 pub mod config;
+pub mod crnn;
 pub mod error;
 pub mod gan;
 pub mod losses;

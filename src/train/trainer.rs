@@ -13,12 +13,16 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{CheckpointParts, adam, load_checkpoint, save_checkpoint};
-use super::config::TrainConfig;
+use super::checkpoint::{
+    CheckpointParts, SourceRecord, load_checkpoint, optimizer, save_checkpoint,
+};
+use super::config::{GanLoss, OptimizerKind, TrainConfig};
 use super::error::TrainError;
-use super::gan::{GanOptimizers, gan_step};
-use super::mle::{MleStats, mle_evaluate, mle_step};
-use crate::data::{Dataset, Split, WindowRef};
+use super::gan::{GanOptimizers, GanSettings, adversarial_step};
+use super::mle::{MleStats, mle_evaluate, mle_step_with_norm};
+use crate::data::{DataSource, Dataset, Split, WindowRef};
+use crate::model::generator::ExportError;
+use crate::model::weights::GeneratorWeights;
 use crate::model::{Discriminator, Generator};
 
 /// The two phases of a run.
@@ -50,10 +54,32 @@ pub struct StepStats {
     pub d_real: Option<f32>,
     /// Mean D(fake) (GAN phase only).
     pub d_fake: Option<f32>,
-    /// The learning rate used.
+    /// The generator's learning rate used.
     pub learning_rate: f64,
     /// Steps per second, measured over this step (0 when unknown).
     pub steps_per_second: f64,
+    /// The adversarial loss (GAN phase only).
+    #[serde(default)]
+    pub loss: Option<GanLoss>,
+    /// The discriminator's learning rate used (GAN phase only).
+    #[serde(default)]
+    pub d_learning_rate: Option<f64>,
+    /// The Wasserstein estimate `mean C(real) - mean C(fake)` (WGAN losses only; `d_real`
+    /// and `d_fake` are then raw critic scores, not probabilities).
+    #[serde(default)]
+    pub wasserstein: Option<f32>,
+    /// The gradient penalty before its weight lambda (WGAN-GP only).
+    #[serde(default)]
+    pub gradient_penalty: Option<f32>,
+    /// L2 norm of the generator's gradient (both phases).
+    #[serde(default)]
+    pub g_grad_norm: Option<f32>,
+    /// L2 norm of the discriminator's gradient at its last update (GAN phase only).
+    #[serde(default)]
+    pub d_grad_norm: Option<f32>,
+    /// Discriminator updates in this step, `k` (GAN phase only).
+    #[serde(default)]
+    pub d_updates: Option<u32>,
 }
 
 /// A training run.
@@ -66,10 +92,15 @@ pub struct Trainer {
     discriminator: Discriminator,
     generator_optimizer: ModuleOptimizer,
     discriminator_optimizer: ModuleOptimizer,
+    generator_optimizer_kind: OptimizerKind,
+    discriminator_optimizer_kind: OptimizerKind,
     step: u64,
-    learning_rate: f64,
+    learning_rate_override: Option<f64>,
+    data_sources: Vec<SourceRecord>,
     windows: Vec<WindowRef>,
     windows_epoch: Option<u64>,
+    critic_windows: Vec<WindowRef>,
+    critic_epoch: Option<u64>,
 }
 
 impl Trainer {
@@ -80,16 +111,34 @@ impl Trainer {
         dataset: Arc<Dataset>,
         device: &Device,
     ) -> Result<Self, TrainError> {
+        config.validate()?;
         check_dataset(&config, &dataset)?;
         let device = device.clone().autodiff();
         device.seed(config.seed);
         let generator = config.generator.init(&device)?;
         let discriminator = config.discriminator.init(&device)?;
+        let generator_optimizer_kind = if config.mle_steps > 0 {
+            OptimizerKind::Adam
+        } else {
+            config.gan_optimizer
+        };
+        let discriminator_optimizer_kind = config.gan_optimizer;
         Ok(Self {
             fingerprint: dataset_fingerprint(&dataset),
-            generator_optimizer: adam(&config),
-            discriminator_optimizer: adam(&config),
-            learning_rate: config.learning_rate,
+            generator_optimizer: optimizer(
+                generator_optimizer_kind,
+                &config,
+                config.g_weight_decay,
+            ),
+            discriminator_optimizer: optimizer(
+                discriminator_optimizer_kind,
+                &config,
+                config.d_weight_decay,
+            ),
+            generator_optimizer_kind,
+            discriminator_optimizer_kind,
+            learning_rate_override: None,
+            data_sources: Vec::new(),
             config,
             device,
             dataset,
@@ -98,7 +147,48 @@ impl Trainer {
             step: 0,
             windows: Vec::new(),
             windows_epoch: None,
+            critic_windows: Vec::new(),
+            critic_epoch: None,
         })
+    }
+
+    /// Records where the data set came from; saved with every checkpoint so that a resumed
+    /// run can read the same data ([`Trainer::data_sources`]).
+    pub fn with_data_sources(mut self, sources: &[DataSource]) -> Self {
+        self.data_sources = sources.iter().map(SourceRecord::from).collect();
+        self
+    }
+
+    /// Where the data set came from, as recorded (empty when not known).
+    pub fn data_sources(&self) -> Vec<DataSource> {
+        self.data_sources.iter().map(DataSource::from).collect()
+    }
+
+    /// Starts this run's generator from the generator of the run saved in `dir` (fine-tuning,
+    /// e.g. adversarial training on top of an MLE-pre-trained model). The sizes of the two
+    /// generators must agree; noise settings, the optimizers and the discriminator stay this
+    /// run's own.
+    pub fn init_generator_from(&mut self, dir: &Path) -> Result<(), TrainError> {
+        let checkpoint = load_checkpoint(dir, &self.device, None)?;
+        let theirs = &checkpoint.manifest.config.generator;
+        let ours = &self.config.generator;
+        if (theirs.vocab_size, theirs.embedding, theirs.hidden)
+            != (ours.vocab_size, ours.embedding, ours.hidden)
+        {
+            return Err(TrainError::Data(format!(
+                "{}: its generator (V {}, E {}, H {}) does not fit this run's (V {}, E {}, H {})",
+                dir.display(),
+                theirs.vocab_size,
+                theirs.embedding,
+                theirs.hidden,
+                ours.vocab_size,
+                ours.embedding,
+                ours.hidden
+            )));
+        }
+        let record = checkpoint.generator.into_record();
+        self.generator = self.generator.clone().load_record(record);
+        Ok(())
     }
 
     /// Continues the run saved in `dir`, on the same data set (refused otherwise).
@@ -106,21 +196,32 @@ impl Trainer {
         let device = device.clone().autodiff();
         let fingerprint = dataset_fingerprint(&dataset);
         let checkpoint = load_checkpoint(dir, &device, Some(fingerprint))?;
-        let config = checkpoint.manifest.config.clone();
+        let manifest = &checkpoint.manifest;
+        let config = manifest.config.clone();
+        config.validate()?;
         check_dataset(&config, &dataset)?;
+        // Manifests from before the override field: a changed rate shows as a difference.
+        let learning_rate_override = manifest.learning_rate_override.or_else(|| {
+            (manifest.learning_rate != config.learning_rate).then_some(manifest.learning_rate)
+        });
         Ok(Self {
-            config,
             device,
             dataset,
             fingerprint,
+            generator_optimizer_kind: manifest.generator_optimizer_kind,
+            discriminator_optimizer_kind: manifest.discriminator_optimizer_kind,
+            step: manifest.step,
+            learning_rate_override,
+            data_sources: manifest.data_sources.clone(),
+            config,
             generator: checkpoint.generator,
             discriminator: checkpoint.discriminator,
             generator_optimizer: checkpoint.generator_optimizer,
             discriminator_optimizer: checkpoint.discriminator_optimizer,
-            step: checkpoint.manifest.step,
-            learning_rate: checkpoint.manifest.learning_rate,
             windows: Vec::new(),
             windows_epoch: None,
+            critic_windows: Vec::new(),
+            critic_epoch: None,
         })
     }
 
@@ -171,15 +272,27 @@ impl Trainer {
         self.step / self.steps_per_epoch()
     }
 
-    /// The current learning rate.
+    /// The generator's learning rate for the next step (the configured one of its phase, or
+    /// the one set by [`Trainer::set_learning_rate`]).
     pub fn learning_rate(&self) -> f64 {
-        self.learning_rate
+        match (self.learning_rate_override, self.phase()) {
+            (Some(lr), _) => lr,
+            (None, Phase::Mle) => self.config.learning_rate,
+            (None, Phase::Gan) => self.config.gan_generator_lr(),
+        }
     }
 
-    /// Changes the learning rate of both networks from the next step on.
+    /// The discriminator's learning rate for the next adversarial step.
+    pub fn discriminator_learning_rate(&self) -> f64 {
+        self.learning_rate_override
+            .unwrap_or_else(|| self.config.gan_discriminator_lr())
+    }
+
+    /// Sets the learning rate of both networks, in both phases, from the next step on
+    /// (replacing the configured ones; saved with the checkpoint).
     pub fn set_learning_rate(&mut self, learning_rate: f64) -> Result<(), TrainError> {
         if learning_rate.is_finite() && learning_rate > 0.0 {
-            self.learning_rate = learning_rate;
+            self.learning_rate_override = Some(learning_rate);
             Ok(())
         } else {
             Err(TrainError::Batch(format!(
@@ -203,16 +316,30 @@ impl Trainer {
         &self.discriminator
     }
 
+    /// The generator's current weights as plain arrays, for the Generate panel's inference
+    /// engine (the same weights [`super::TrainMessage::GeneratorWeights`] carries).
+    pub fn generator_weights(&self) -> Result<GeneratorWeights, ExportError> {
+        self.generator.to_weights()
+    }
+
     /// Runs one step of the current phase. On a divergence the models stay as they were
     /// before the step.
     pub fn train_step(&mut self) -> Result<StepStats, TrainError> {
         let epoch = self.epoch();
-        let batch = self.next_batch()?;
+        let phase = self.phase();
+        let lr = self.learning_rate();
+        let mut batches = match phase {
+            Phase::Mle => Vec::new(),
+            Phase::Gan => self.critic_batches()?,
+        };
+        batches.push(self.next_batch()?);
         let step = self.step + 1;
-        let lr = self.learning_rate;
-        let stats = match self.phase() {
+        let stats = match phase {
             Phase::Mle => {
-                let (generator, stats) = mle_step(
+                let batch = batches
+                    .pop()
+                    .ok_or_else(|| TrainError::Data("no batch".into()))?;
+                let (generator, stats, g_grad_norm) = mle_step_with_norm(
                     self.generator.clone(),
                     &mut self.generator_optimizer,
                     batch,
@@ -231,19 +358,30 @@ impl Trainer {
                     d_fake: None,
                     learning_rate: lr,
                     steps_per_second: 0.0,
+                    loss: None,
+                    d_learning_rate: None,
+                    wasserstein: None,
+                    gradient_penalty: None,
+                    g_grad_norm: Some(g_grad_norm),
+                    d_grad_norm: None,
+                    d_updates: None,
                 }
             }
             Phase::Gan => {
+                self.enter_gan_phase();
+                let mut settings = GanSettings::from_config(&self.config);
+                settings.g_learning_rate = lr;
+                settings.d_learning_rate = self.discriminator_learning_rate();
                 let optimizers = GanOptimizers {
                     generator: &mut self.generator_optimizer,
                     discriminator: &mut self.discriminator_optimizer,
                 };
-                let (generator, discriminator, stats) = gan_step(
+                let (generator, discriminator, stats) = adversarial_step(
                     self.generator.clone(),
                     self.discriminator.clone(),
                     optimizers,
-                    batch,
-                    lr,
+                    batches,
+                    &settings,
                     step,
                 )?;
                 self.generator = generator;
@@ -259,6 +397,13 @@ impl Trainer {
                     d_fake: Some(stats.d_fake),
                     learning_rate: lr,
                     steps_per_second: 0.0,
+                    loss: Some(settings.loss),
+                    d_learning_rate: Some(settings.d_learning_rate),
+                    wasserstein: stats.wasserstein,
+                    gradient_penalty: stats.gradient_penalty,
+                    g_grad_norm: Some(stats.g_grad_norm),
+                    d_grad_norm: Some(stats.d_grad_norm),
+                    d_updates: Some(stats.d_updates),
                 }
             }
         };
@@ -318,7 +463,11 @@ impl Trainer {
         let parts = CheckpointParts {
             config: &self.config,
             step: self.step,
-            learning_rate: self.learning_rate,
+            learning_rate: self.learning_rate(),
+            generator_optimizer_kind: self.generator_optimizer_kind,
+            discriminator_optimizer_kind: self.discriminator_optimizer_kind,
+            data_sources: &self.data_sources,
+            learning_rate_override: self.learning_rate_override,
             dataset_fingerprint: self.fingerprint,
             generator: &self.generator,
             discriminator: &self.discriminator,
@@ -326,6 +475,49 @@ impl Trainer {
             discriminator_optimizer: &self.discriminator_optimizer,
         };
         Ok(save_checkpoint(dir, &parts)?)
+    }
+
+    /// The generator's optimizer becomes the adversarial phase's kind (a fresh one) when the
+    /// MLE phase used another.
+    fn enter_gan_phase(&mut self) {
+        if self.generator_optimizer_kind != self.config.gan_optimizer {
+            self.generator_optimizer_kind = self.config.gan_optimizer;
+            self.generator_optimizer = optimizer(
+                self.generator_optimizer_kind,
+                &self.config,
+                self.config.g_weight_decay,
+            );
+        }
+    }
+
+    /// The `k - 1` extra real batches of the next adversarial step's critic updates (the
+    /// step's own batch, from [`Trainer::next_batch`], is the last one). They come from a
+    /// second pass over the training windows with its own shuffles (seeded from the run's
+    /// seed), indexed by the adversarial step, so a resumed run draws the same ones.
+    fn critic_batches(&mut self) -> Result<Vec<Tensor<2, Int>>, TrainError> {
+        let extra = self.config.d_steps.saturating_sub(1) as u64;
+        let gan_index = self.step.saturating_sub(self.config.mle_steps);
+        let per_epoch = self.steps_per_epoch();
+        let size = self.config.batch_size.max(1);
+        let mut batches = Vec::with_capacity(extra as usize);
+        for j in 0..extra {
+            let n = gan_index.saturating_mul(extra).saturating_add(j);
+            let epoch = n / per_epoch;
+            if self.critic_epoch != Some(epoch) {
+                let seed = (self.config.seed ^ 0xC817_1C5E_ED00_0000).wrapping_add(epoch);
+                self.critic_windows = self.dataset.shuffled_windows(Split::Train, seed);
+                self.critic_epoch = Some(epoch);
+            }
+            let index = (n % per_epoch) as usize;
+            let start = (index * size).min(self.critic_windows.len());
+            let end = (start + size).min(self.critic_windows.len());
+            let chunk = &self.critic_windows[start..end];
+            if chunk.is_empty() {
+                return Err(TrainError::Data("the training split has no window".into()));
+            }
+            batches.push(ids_tensor(&self.dataset, chunk, &self.device));
+        }
+        Ok(batches)
     }
 
     /// The batch of the next step: epoch `e` visits the training windows in the order drawn

@@ -2,7 +2,9 @@
 //! through typed messages ([`TrainMessage`] out, [`TrainControl`] in). The studio and the
 //! command line are two consumers of the same worker.
 
-use std::path::PathBuf;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{self, Receiver, RecvError, Sender, TryRecvError};
 use std::thread::{self, JoinHandle};
@@ -11,6 +13,13 @@ use std::time::Instant;
 use super::error::TrainError;
 use super::mle::MleStats;
 use super::trainer::{StepStats, Trainer};
+use crate::fsutil::write_atomic;
+use crate::model::weights::GeneratorWeights;
+
+/// The file of step figures in a run folder: one [`StepStats`] as JSON per line, appended and
+/// flushed after every step. When a run is resumed, the lines after its checkpoint's step
+/// are dropped first (the resumed run does those steps again).
+pub const STATS_FILE: &str = "stats.jsonl";
 
 /// What the worker reports.
 #[derive(Clone, Debug, PartialEq)]
@@ -69,6 +78,14 @@ pub enum TrainMessage {
     },
     /// The run failed; the last message. The last good checkpoint is kept.
     Failed(String),
+    /// The newest generator weights, for the Generate panel: sent at the end of every epoch,
+    /// at every checkpoint and when the run finishes (once per step at most).
+    GeneratorWeights {
+        /// Steps done when they were taken.
+        step: u64,
+        /// The weights.
+        weights: Arc<GeneratorWeights>,
+    },
 }
 
 /// What the outside can ask of the worker.
@@ -92,7 +109,7 @@ pub type Repaint = Arc<dyn Fn() + Send + Sync>;
 /// How the worker runs.
 #[derive(Clone, Default)]
 pub struct WorkerOptions {
-    /// The run folder for checkpoints (none: no checkpoint is saved).
+    /// The run folder for checkpoints and [`STATS_FILE`] (none: nothing is saved).
     pub run_dir: Option<PathBuf>,
     /// Start paused (waiting for [`TrainControl::Resume`] or [`TrainControl::Step`]).
     pub start_paused: bool,
@@ -122,6 +139,7 @@ impl TrainWorker {
                 let out = Outbox {
                     tx: message_tx,
                     repaint: options.repaint.clone(),
+                    published: std::cell::Cell::new(None),
                 };
                 let result = make().and_then(|trainer| run(trainer, &control_rx, &out, &options));
                 match result {
@@ -171,6 +189,7 @@ impl Drop for TrainWorker {
 struct Outbox {
     tx: Sender<TrainMessage>,
     repaint: Option<Repaint>,
+    published: std::cell::Cell<Option<u64>>,
 }
 
 impl Outbox {
@@ -201,6 +220,7 @@ fn run(
         total_steps: trainer.config().total_steps(),
         steps_per_epoch: trainer.steps_per_epoch(),
     });
+    let mut stats_log = StatsLog::open(options.run_dir.as_deref(), trainer.step(), out);
     let mut paused = options.start_paused;
     if paused {
         out.send(TrainMessage::Paused {
@@ -216,9 +236,11 @@ fn run(
         let mut stats = trainer.train_step()?;
         let seconds = started.elapsed().as_secs_f64();
         stats.steps_per_second = if seconds > 0.0 { 1.0 / seconds } else { 0.0 };
+        stats_log.write(&stats, out);
         out.send(TrainMessage::Step(stats));
         if trainer.at_epoch_end() {
             end_epoch(&trainer, out);
+            publish_weights(&trainer, out);
         }
         let every = trainer.config().checkpoint_every;
         if every > 0 && trainer.step().is_multiple_of(every) && !trainer.is_done() {
@@ -226,7 +248,105 @@ fn run(
         }
     }
     save(&trainer, out, options)?;
+    publish_weights(&trainer, out);
     Ok(trainer.step())
+}
+
+/// Sends the generator's weights unless they were already sent at this step.
+fn publish_weights(trainer: &Trainer, out: &Outbox) {
+    let step = trainer.step();
+    if out.published.get() == Some(step) {
+        return;
+    }
+    match trainer.generator_weights() {
+        Ok(weights) => {
+            out.published.set(Some(step));
+            out.send(TrainMessage::GeneratorWeights {
+                step,
+                weights: Arc::new(weights),
+            });
+        }
+        Err(e) => out.send(TrainMessage::Warning(format!(
+            "the generator's weights at step {step} could not be published: {e}"
+        ))),
+    }
+}
+
+/// The run folder's [`STATS_FILE`], appended to after each step. A failure to write is
+/// reported once as a warning and stops the log, not the run.
+struct StatsLog {
+    file: Option<(PathBuf, BufWriter<File>)>,
+}
+
+impl StatsLog {
+    /// Opens the log of a run folder (none: no log): a fresh run starts it empty, a resumed
+    /// one keeps its lines up to `step`.
+    fn open(dir: Option<&Path>, step: u64, out: &Outbox) -> Self {
+        let Some(dir) = dir else {
+            return Self { file: None };
+        };
+        let path = dir.join(STATS_FILE);
+        match Self::prepare(dir, &path, step) {
+            Ok(file) => Self {
+                file: Some((path, BufWriter::new(file))),
+            },
+            Err(e) => {
+                out.send(TrainMessage::Warning(format!(
+                    "the step log cannot be written ({e}): {}",
+                    path.display()
+                )));
+                Self { file: None }
+            }
+        }
+    }
+
+    fn prepare(dir: &Path, path: &Path, step: u64) -> std::io::Result<File> {
+        std::fs::create_dir_all(dir)?;
+        let kept = if step == 0 {
+            String::new()
+        } else {
+            match std::fs::read_to_string(path) {
+                Ok(text) => lines_up_to(&text, step),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+                Err(e) => return Err(e),
+            }
+        };
+        write_atomic(path, kept.as_bytes())?;
+        std::fs::OpenOptions::new().append(true).open(path)
+    }
+
+    fn write(&mut self, stats: &StepStats, out: &Outbox) {
+        let Some((path, file)) = &mut self.file else {
+            return;
+        };
+        let result = serde_json::to_string(stats)
+            .map_err(std::io::Error::other)
+            .and_then(|line| {
+                file.write_all(line.as_bytes())?;
+                file.write_all(b"\n")?;
+                file.flush()
+            });
+        if let Err(e) = result {
+            out.send(TrainMessage::Warning(format!(
+                "the step log stopped ({e}): {}",
+                path.display()
+            )));
+            self.file = None;
+        }
+    }
+}
+
+/// The lines of a step log whose step is at most `step` (lines that do not parse are
+/// dropped), each ending in a newline.
+fn lines_up_to(text: &str, step: u64) -> String {
+    let mut kept = String::new();
+    for line in text.lines() {
+        if serde_json::from_str::<StepStats>(line).is_ok_and(|s| s.step <= step) {
+            kept.push_str(line);
+            kept.push('\n');
+        }
+    }
+    kept
 }
 
 /// Applies waiting controls; while paused, blocks until told to go on.
@@ -310,6 +430,7 @@ fn save(trainer: &Trainer, out: &Outbox, options: &WorkerOptions) -> Result<(), 
             step: trainer.step(),
             path,
         });
+        publish_weights(trainer, out);
     }
     Ok(())
 }

@@ -2,13 +2,21 @@
 //! commands to the library.
 
 mod app;
+mod charts;
 mod dataset_panel;
+pub mod evaluate_panel;
+mod generate_panel;
 mod job;
 mod notify;
+mod playback;
+pub mod roll;
+mod train_panel;
 
 pub use app::StudioApp;
 pub use dataset_panel::DatasetPanel;
 pub use notify::{Level, Notifications};
+pub use playback::{OutputOpener, OutputState, Playback, PlaybackSettings};
+pub use train_panel::{Preset, SampleEntry, TrainPanel, TrainPanelAction, TrainState};
 
 use std::time::Duration;
 

@@ -1,0 +1,111 @@
+//! The note stream the metrics read: every note of every non-drum part, merged.
+
+use crate::music::{Note, Piece, Tick};
+
+/// The notes the metrics read, with the piece's resolution.
+///
+/// All notes of all parts that are not on the drum channel are merged into one stream ordered
+/// by onset, then pitch, then duration. Polyphony is kept, not reduced to a melody line:
+/// metrics over sets of notes (histograms, entropies, polyphony) see every note, and metrics
+/// over note-to-note steps (transitions, pitch shift, repeated patterns) read the notes of a
+/// chord one after the other, lowest first.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NoteStream {
+    /// The notes, sorted by start, pitch and duration.
+    pub notes: Vec<Note>,
+    /// Ticks per quarter note of the piece (at least 1).
+    pub ticks_per_quarter: u16,
+}
+
+impl NoteStream {
+    /// The pitched notes of `piece`, merged and sorted.
+    pub fn of(piece: &Piece) -> Self {
+        let mut notes: Vec<Note> = piece.pitched_notes().copied().collect();
+        notes.sort_by_key(|n| (n.start, n.pitch, n.duration));
+        NoteStream {
+            notes,
+            ticks_per_quarter: piece.ticks_per_quarter.max(1),
+        }
+    }
+
+    /// The tick after the last note ends (0 when there are no notes).
+    pub fn end_tick(&self) -> Tick {
+        self.notes.iter().map(Note::end).max().unwrap_or(0)
+    }
+
+    /// The MIDI pitch numbers in stream order.
+    pub fn pitches(&self) -> impl Iterator<Item = u8> + '_ {
+        self.notes.iter().map(|n| n.pitch.get())
+    }
+
+    /// Whether there are no notes.
+    pub fn is_empty(&self) -> bool {
+        self.notes.is_empty()
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    //! Small builders for hand-computed metric tests.
+
+    use crate::music::{Channel, Note, Part, Piece, Pitch, Velocity};
+
+    use super::NoteStream;
+
+    /// A note at `start` lasting `duration` ticks.
+    pub fn note(pitch: u8, start: u64, duration: u64) -> Note {
+        Note::new(
+            Pitch::new(pitch).unwrap(),
+            start,
+            duration,
+            Velocity::DEFAULT,
+        )
+        .unwrap()
+    }
+
+    /// A one-part piece at 4 ticks per quarter (one tick = a 16th note).
+    pub fn piece(notes: &[(u8, u64, u64)]) -> Piece {
+        let notes = notes.iter().map(|&(p, s, d)| note(p, s, d)).collect();
+        Piece::from_notes(4, "melody", notes).unwrap()
+    }
+
+    /// The stream of [`piece`].
+    pub fn stream(notes: &[(u8, u64, u64)]) -> NoteStream {
+        NoteStream::of(&piece(notes))
+    }
+
+    /// A drum part to add to a piece.
+    pub fn drums(notes: &[(u8, u64, u64)]) -> Part {
+        Part {
+            channel: Channel::DRUMS,
+            notes: notes.iter().map(|&(p, s, d)| note(p, s, d)).collect(),
+            ..Part::new("drums")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::test_support::*;
+    use super::*;
+
+    #[test]
+    fn parts_are_merged_in_onset_then_pitch_order_and_drums_are_left_out() {
+        let mut p = piece(&[(67, 4, 4), (60, 0, 4)]);
+        let mut second = crate::music::Part::new("second");
+        second.notes = vec![note(64, 4, 2)];
+        p.parts.push(second);
+        p.parts.push(drums(&[(36, 0, 1)]));
+        let s = NoteStream::of(&p);
+        assert_eq!(s.pitches().collect::<Vec<_>>(), vec![60, 64, 67]);
+        assert_eq!(s.end_tick(), 8);
+        assert_eq!(s.ticks_per_quarter, 4);
+    }
+
+    #[test]
+    fn an_empty_piece_has_an_empty_stream() {
+        let s = NoteStream::of(&Piece::default());
+        assert!(s.is_empty());
+        assert_eq!(s.end_tick(), 0);
+    }
+}

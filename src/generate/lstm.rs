@@ -1,0 +1,229 @@
+//! The LSTM generator's forward pass in plain Rust, for generation: no autodiff bookkeeping,
+//! no allocation per step, variations batched so each weight row is read once per step.
+
+use crate::model::weights::{GeneratorWeights, WeightsError};
+
+use super::GenerateError;
+
+/// A trained Embedding -> LSTM -> Linear generator, ready to run.
+///
+/// The embedding and the input-to-gates product are folded into one table at load time
+/// (`[V, 4H]`: a token's gate inputs, biases included), so a step costs one `[H] x [H, 4H]`
+/// product per variation plus the `[H] x [H, V]` output layer.
+#[derive(Clone, Debug)]
+pub struct LstmEngine {
+    weights: GeneratorWeights,
+    /// `[V, 4H]`: embedding(v) x W_ih + gate bias.
+    input_table: Vec<f32>,
+}
+
+/// The recurrent state of a batch of sequences (and scratch space reused between steps).
+#[derive(Clone, Debug)]
+pub struct LstmState {
+    batch: usize,
+    /// `[b, H]`.
+    hidden: Vec<f32>,
+    /// `[b, H]`.
+    cell: Vec<f32>,
+    /// `[b, 4H]` scratch.
+    gates: Vec<f32>,
+}
+
+impl LstmState {
+    /// How many sequences the state holds.
+    pub fn batch(&self) -> usize {
+        self.batch
+    }
+}
+
+impl LstmEngine {
+    /// Prepares the weights for generation.
+    pub fn new(weights: GeneratorWeights) -> Result<Self, WeightsError> {
+        weights.validate()?;
+        let (v, e, h4) = (
+            weights.vocab_size,
+            weights.embedding_width,
+            4 * weights.hidden,
+        );
+        let mut input_table = Vec::with_capacity(v * h4);
+        for token in 0..v {
+            let mut row = weights.gate_bias.clone();
+            let embedded = &weights.embedding[token * e..(token + 1) * e];
+            for (k, &x) in embedded.iter().enumerate() {
+                axpy(&mut row, &weights.input_weights[k * h4..(k + 1) * h4], x);
+            }
+            input_table.extend_from_slice(&row);
+        }
+        Ok(Self {
+            weights,
+            input_table,
+        })
+    }
+
+    /// The weights it runs.
+    pub fn weights(&self) -> &GeneratorWeights {
+        &self.weights
+    }
+
+    /// The vocabulary size `V`.
+    pub fn vocab_size(&self) -> usize {
+        self.weights.vocab_size
+    }
+
+    /// A zero state for `batch` sequences.
+    pub fn start(&self, batch: usize) -> LstmState {
+        let h = self.weights.hidden;
+        LstmState {
+            batch,
+            hidden: vec![0.0; batch * h],
+            cell: vec![0.0; batch * h],
+            gates: vec![0.0; batch * 4 * h],
+        }
+    }
+
+    /// Feeds one token per sequence (`tokens.len() == state.batch()`).
+    pub fn advance(&self, state: &mut LstmState, tokens: &[u32]) -> Result<(), GenerateError> {
+        let (v, h) = (self.weights.vocab_size, self.weights.hidden);
+        let h4 = 4 * h;
+        if tokens.len() != state.batch {
+            return Err(GenerateError::Internal(format!(
+                "{} tokens fed to a batch of {}",
+                tokens.len(),
+                state.batch
+            )));
+        }
+        for (b, &token) in tokens.iter().enumerate() {
+            let t = token as usize;
+            if t >= v {
+                return Err(GenerateError::BadToken {
+                    id: token,
+                    vocab: v,
+                });
+            }
+            state.gates[b * h4..(b + 1) * h4]
+                .copy_from_slice(&self.input_table[t * h4..(t + 1) * h4]);
+        }
+        // gates[b] += hidden[b] x W_hh, row by row so each weight row is read once per step.
+        for k in 0..h {
+            let row = &self.weights.hidden_weights[k * h4..(k + 1) * h4];
+            for b in 0..state.batch {
+                let x = state.hidden[b * h + k];
+                if x != 0.0 {
+                    axpy(&mut state.gates[b * h4..(b + 1) * h4], row, x);
+                }
+            }
+        }
+        for b in 0..state.batch {
+            let gates = &state.gates[b * h4..(b + 1) * h4];
+            let (input, rest) = gates.split_at(h);
+            let (forget, rest) = rest.split_at(h);
+            let (candidate, output) = rest.split_at(h);
+            let cell = &mut state.cell[b * h..(b + 1) * h];
+            let hidden = &mut state.hidden[b * h..(b + 1) * h];
+            for j in 0..h {
+                let c = sigmoid(forget[j]) * cell[j] + sigmoid(input[j]) * candidate[j].tanh();
+                cell[j] = c;
+                hidden[j] = sigmoid(output[j]) * c.tanh();
+            }
+        }
+        Ok(())
+    }
+
+    /// The next-token logits of every sequence after the tokens fed so far: `[b, V]` into
+    /// `out` (resized as needed).
+    pub fn logits(&self, state: &LstmState, out: &mut Vec<f32>) {
+        let (v, h) = (self.weights.vocab_size, self.weights.hidden);
+        out.clear();
+        for _ in 0..state.batch {
+            out.extend_from_slice(&self.weights.output_bias);
+        }
+        for k in 0..h {
+            let row = &self.weights.output_weights[k * v..(k + 1) * v];
+            for b in 0..state.batch {
+                let x = state.hidden[b * h + k];
+                if x != 0.0 {
+                    axpy(&mut out[b * v..(b + 1) * v], row, x);
+                }
+            }
+        }
+    }
+}
+
+/// `y += a * x`, written so the compiler vectorizes it.
+#[inline]
+fn axpy(y: &mut [f32], x: &[f32], a: f32) {
+    for (y, x) in y.iter_mut().zip(x) {
+        *y += a * x;
+    }
+}
+
+#[inline]
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x).exp())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A 1-unit LSTM whose gates are worked out by hand.
+    fn tiny() -> GeneratorWeights {
+        // V = 2, E = 1, H = 1. Token 0 embeds to 0, token 1 to 1.
+        GeneratorWeights {
+            vocab_size: 2,
+            embedding_width: 1,
+            hidden: 1,
+            embedding: vec![0.0, 1.0],
+            // input, forget, candidate, output weights from the embedding
+            input_weights: vec![0.5, 0.0, 1.0, 0.0],
+            hidden_weights: vec![0.3, -0.2, 0.1, 0.4],
+            gate_bias: vec![0.0, 0.0, 0.0, 0.0],
+            output_weights: vec![1.0, -1.0],
+            output_bias: vec![0.0, 0.5],
+        }
+    }
+
+    #[test]
+    fn one_step_by_hand() {
+        let engine = LstmEngine::new(tiny()).unwrap();
+        let mut state = engine.start(2);
+        engine.advance(&mut state, &[1, 0]).unwrap();
+        // Token 1: i = s(0.5), f = s(0), g = tanh(1), o = s(0); c = i*g; h = o*tanh(c).
+        let s = |x: f32| 1.0 / (1.0 + (-x).exp());
+        let c = s(0.5) * 1f32.tanh();
+        let h = 0.5 * c.tanh();
+        assert!((state.cell[0] - c).abs() < 1e-6);
+        assert!((state.hidden[0] - h).abs() < 1e-6);
+        // Token 0: every gate input is 0, so c = 0.5 * 0 + 0.5 * tanh(0) = 0.
+        assert_eq!(state.cell[1], 0.0);
+        let mut logits = Vec::new();
+        engine.logits(&state, &mut logits);
+        assert!((logits[0] - h).abs() < 1e-6);
+        assert!((logits[1] - (0.5 - h)).abs() < 1e-6);
+        assert_eq!(&logits[2..], &[0.0, 0.5]);
+    }
+
+    #[test]
+    fn refuses_unknown_tokens_and_bad_batches() {
+        let engine = LstmEngine::new(tiny()).unwrap();
+        let mut state = engine.start(1);
+        assert!(matches!(
+            engine.advance(&mut state, &[2]),
+            Err(GenerateError::BadToken { id: 2, vocab: 2 })
+        ));
+        assert!(engine.advance(&mut state, &[0, 1]).is_err());
+    }
+
+    #[test]
+    fn batch_rows_are_independent() {
+        let engine = LstmEngine::new(tiny()).unwrap();
+        let mut both = engine.start(2);
+        let mut alone = engine.start(1);
+        for _ in 0..3 {
+            engine.advance(&mut both, &[1, 0]).unwrap();
+            engine.advance(&mut alone, &[1]).unwrap();
+        }
+        assert_eq!(both.hidden[0], alone.hidden[0]);
+        assert_eq!(both.cell[0], alone.cell[0]);
+    }
+}

@@ -1,0 +1,435 @@
+//! C-RNN-GAN: shapes, each loss moving the right way, the freezing rule, checkpoints, samples
+//! and the headless run.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::sync::Mutex;
+
+use burn::module::Module;
+use burn::nn::BiLstmConfig;
+use burn::tensor::{Device, Tensor, TensorData};
+use gan_studio::data::{DataSource, Dataset, LoadOptions, PreprocessConfig, load_dataset};
+use gan_studio::model::crnn::{
+    CrnnDiscriminator, CrnnDiscriminatorConfig, CrnnGenerator, CrnnGeneratorConfig, bidirectional,
+};
+use gan_studio::music::Pitch;
+use gan_studio::train::crnn::step::{GanSettings, discriminator_step, gan_step, mle_step};
+use gan_studio::train::crnn::{
+    CRNN_STATS_FILE, CrnnRunOptions, CrnnStepStats, CrnnTrainConfig, CrnnTrainer, crnn_adam,
+    noise_tensor, read_crnn_manifest, run_crnn_cli,
+};
+use gan_studio::train::{Phase, TrainError};
+
+/// burn's RNG is global to the process: tests that seed it and create models run one at a
+/// time, or another test's draws fall between a seed and its model.
+static RNG: Mutex<()> = Mutex::new(());
+
+const HIDDEN: usize = 16;
+const EVENTS: usize = 8;
+
+fn device() -> Device {
+    Device::flex().autodiff()
+}
+
+/// Twelve tunes, each the arpeggio C E G c in quarter notes eight times (32 notes): the next
+/// event is always predictable. 20% of the tunes are for validation.
+fn arpeggio_dataset(dir: &std::path::Path) -> Dataset {
+    let mut abc = String::new();
+    for i in 1..=12 {
+        abc.push_str(&format!("X:{i}\nT:Arpeggio {i}\nM:4/4\nL:1/8\nK:C\n"));
+        for _ in 0..8 {
+            abc.push_str("C2 E2 G2 c2 | ");
+        }
+        abc.push_str("\n\n");
+    }
+    let path = dir.join("arpeggios.abc");
+    std::fs::write(&path, abc).unwrap();
+    let config = PreprocessConfig {
+        window_steps: 16,
+        stride: 4,
+        validation_fraction: 0.2,
+        ..PreprocessConfig::default()
+    };
+    load_dataset(
+        &[DataSource::Abc(vec![path])],
+        &config,
+        &LoadOptions::default(),
+    )
+    .unwrap()
+}
+
+/// Hidden width 16, windows of 8 events every 4, batch 8.
+fn small_config(mle_steps: u64, gan_steps: u64) -> CrnnTrainConfig {
+    CrnnTrainConfig::new(
+        CrnnGeneratorConfig::new().with_hidden(HIDDEN),
+        CrnnDiscriminatorConfig::new().with_hidden(HIDDEN),
+    )
+    .with_events(EVENTS)
+    .with_stride(4)
+    .with_batch_size(8)
+    .with_mle_steps(mle_steps)
+    .with_gan_steps(gan_steps)
+    .with_mle_learning_rate(1e-2)
+    .with_gan_learning_rate(1e-2)
+    .with_checkpoint_every(0)
+}
+
+fn small_networks(device: &Device) -> (CrnnGenerator, CrnnDiscriminator) {
+    let g = CrnnGeneratorConfig::new()
+        .with_hidden(HIDDEN)
+        .init(device)
+        .unwrap();
+    let d = CrnnDiscriminatorConfig::new()
+        .with_hidden(HIDDEN)
+        .init(device)
+        .unwrap();
+    (g, d)
+}
+
+fn weights(module: impl Module) -> Vec<u8> {
+    module.into_record().into_bytes().unwrap().to_vec()
+}
+
+fn filled(
+    rows: usize,
+    steps: usize,
+    mut value: impl FnMut(usize) -> f32,
+    device: &Device,
+) -> Tensor<3> {
+    let values: Vec<f32> = (0..rows * steps * 4).map(&mut value).collect();
+    Tensor::from_data(TensorData::new(values, [rows, steps, 4]), device)
+}
+
+#[test]
+fn networks_have_the_documented_shapes() {
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let device = device();
+    device.seed(1);
+    let (g, d) = small_networks(&device);
+    let noise = noise_tensor([3, 5, 4], 9, &device);
+    assert_eq!(g.generate(noise.clone()).dims(), [3, 5, 4]);
+    let previous = filled(3, 5, |_| 0.5, &device);
+    assert_eq!(g.forward_teacher(noise, previous.clone()).dims(), [3, 5, 4]);
+    let judged = d.forward(previous);
+    assert_eq!(judged.logits.dims(), [3, 5]);
+    assert_eq!(judged.features.dims(), [3, 5, 2 * HIDDEN]);
+    assert_eq!(d.feature_width(), 2 * HIDDEN);
+    // The default configurations are the issue's: 100 units, 4 features, 4 noise values.
+    let defaults = CrnnGeneratorConfig::new();
+    assert_eq!(
+        (defaults.hidden, defaults.features, defaults.noise),
+        (100, 4, 4)
+    );
+    assert_eq!(CrnnDiscriminatorConfig::new().hidden, 100);
+}
+
+#[test]
+fn the_bidirectional_layer_computes_what_burns_bilstm_does() {
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    for device in [Device::flex(), device()] {
+        device.seed(12);
+        let layer = BiLstmConfig::new(4, 6, true).init(&device);
+        let input = noise_tensor([3, 7, 4], 3, &device);
+        let ours = bidirectional(&layer, input.clone());
+        let (theirs, _) = layer.forward(input, None);
+        assert_eq!(ours.dims(), [3, 7, 12]);
+        let diff: f32 = (ours - theirs).abs().max().into_scalar();
+        assert!(diff < 1e-5, "largest difference {diff}");
+    }
+}
+
+#[test]
+fn free_running_generation_feeds_back_its_own_output() {
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let device = Device::flex();
+    device.seed(2);
+    let (g, _) = small_networks(&device);
+    let noise = noise_tensor([2, 6, 4], 4, &device);
+    let free = g.generate(noise.clone());
+    // Teacher forcing with the free run's own outputs as the previous events (zeros before
+    // the first) must give the same events.
+    let zeros = Tensor::<3>::zeros([2, 1, 4], &device);
+    let previous = Tensor::cat(vec![zeros, free.clone().slice([0..2, 0..5])], 1);
+    let forced = g.forward_teacher(noise, previous);
+    let diff: f32 = (free - forced).abs().max().into_scalar();
+    assert!(diff < 1e-5, "largest difference {diff}");
+}
+
+#[test]
+fn discriminator_learns_to_separate_constant_from_random_sequences() {
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let device = device();
+    device.seed(7);
+    let (_, mut d) = small_networks(&device);
+    let config = small_config(0, 0);
+    let mut optimizer = crnn_adam(&config);
+    let mut last = None;
+    for step in 1..=40 {
+        // Real: middle C quarter notes; fake: uniform noise in [-2, 2).
+        let real = filled(8, EVENTS, |i| [0.0, 0.32, 0.32, 0.25][i % 4], &device);
+        let fake = noise_tensor([8, EVENTS, 4], step, &device)
+            .mul_scalar(4.0)
+            .sub_scalar(2.0);
+        let (next, stats) = discriminator_step(d, &mut optimizer, real, fake, 1e-2, step).unwrap();
+        d = next;
+        last = Some(stats);
+    }
+    let last = last.unwrap();
+    assert!(last.d_real > 0.9, "D(real) {}", last.d_real);
+    assert!(last.d_fake < 0.1, "D(fake) {}", last.d_fake);
+    // ln 2 = 0.693 for a D that cannot tell; far below once it can.
+    assert!(last.loss < 0.15, "D loss {}", last.loss);
+}
+
+#[test]
+fn mle_loss_falls_on_a_repetitive_set() {
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = arpeggio_dataset(dir.path());
+    let mut trainer = CrnnTrainer::new(small_config(60, 0), &dataset, 5, &device()).unwrap();
+    let before = trainer.validate(4).unwrap().expect("a validation split");
+    let stats: Vec<CrnnStepStats> = (0..60).map(|_| trainer.step().unwrap()).collect();
+    assert!(
+        stats
+            .iter()
+            .all(|s| s.phase == Phase::Mle && s.d_loss.is_none())
+    );
+    let first = stats[0].g_loss;
+    let last = stats[59].g_loss;
+    assert!(last < 0.2 * first, "loss {first} -> {last}");
+    let after = trainer.validate(4).unwrap().unwrap();
+    assert!(after < 0.2 * before, "validation loss {before} -> {after}");
+}
+
+#[test]
+fn gan_steps_follow_the_freezing_rule() {
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = arpeggio_dataset(dir.path());
+    let mut trainer = CrnnTrainer::new(small_config(2, 12), &dataset, 3, &device()).unwrap();
+    for _ in 0..14 {
+        let s = trainer.step().unwrap();
+        if s.phase == Phase::Mle {
+            continue;
+        }
+        let (g, d) = (s.g_adversarial.unwrap(), s.d_loss.unwrap());
+        assert!(g.is_finite() && d.is_finite() && s.g_loss.is_finite());
+        assert_eq!(s.g_frozen, g < 0.7 * d, "step {}: G {g} D {d}", s.step);
+        assert_eq!(s.d_frozen, d < 0.7 * g, "step {}: G {g} D {d}", s.step);
+        let (real, fake) = (s.d_real.unwrap(), s.d_fake.unwrap());
+        assert!((0.0..=1.0).contains(&real) && (0.0..=1.0).contains(&fake));
+    }
+}
+
+#[test]
+fn a_frozen_discriminator_keeps_its_weights_while_the_generator_moves() {
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let device = device();
+    device.seed(11);
+    let (g, mut d) = small_networks(&device);
+    let config = small_config(0, 0);
+    let mut d_optimizer = crnn_adam(&config);
+    let real = || filled(8, EVENTS, |i| [0.0, 0.32, 0.32, 0.25][i % 4], &device);
+    // Make D much stronger than G: it learns to reject G's untrained output.
+    for step in 1..=40 {
+        let fake = g.generate(noise_tensor([8, EVENTS, 4], step, &device));
+        d = discriminator_step(d, &mut d_optimizer, real(), fake, 1e-2, step)
+            .unwrap()
+            .0;
+    }
+    let (d_before, g_before) = (weights(d.clone()), weights(g.clone()));
+    let mut g_optimizer = crnn_adam(&config);
+    let settings = GanSettings {
+        learning_rate: 1e-2,
+        freeze_threshold: 0.7,
+        feature_matching: true,
+    };
+    let noise = noise_tensor([8, EVENTS, 4], 99, &device);
+    let (g, d, stats) = gan_step(
+        g,
+        d,
+        (&mut g_optimizer, &mut d_optimizer),
+        (real(), noise),
+        settings,
+        41,
+    )
+    .unwrap();
+    assert!(stats.d_loss < 0.7 * stats.g_adversarial, "{stats:?}");
+    assert!(stats.frozen.discriminator && !stats.frozen.generator);
+    assert_eq!(weights(d), d_before, "a frozen D changed");
+    assert_ne!(weights(g), g_before, "G did not move");
+}
+
+#[test]
+fn a_nan_loss_is_an_error_naming_the_step() {
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let device = device();
+    device.seed(4);
+    let (g, _) = small_networks(&device);
+    let mut optimizer = crnn_adam(&small_config(0, 0));
+    let real = filled(2, EVENTS, |i| if i == 5 { f32::NAN } else { 0.0 }, &device);
+    let noise = noise_tensor([2, EVENTS, 4], 1, &device);
+    let error =
+        mle_step(g, &mut optimizer, real, noise, 1e-3, 17).expect_err("a NaN loss must fail");
+    assert!(
+        matches!(error, TrainError::NonFinite { step: 17, .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("step 17"), "{error}");
+}
+
+#[test]
+fn save_and_load_give_identical_outputs_and_the_same_next_steps() {
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let dataset = arpeggio_dataset(dir.path());
+    let mut trainer = CrnnTrainer::new(small_config(3, 6), &dataset, 21, &device()).unwrap();
+    for _ in 0..4 {
+        trainer.step().unwrap();
+    }
+    let manifest_path = trainer.save(&run).unwrap();
+    assert!(manifest_path.ends_with("crnn-checkpoint.json"));
+    let manifest = read_crnn_manifest(&run).unwrap();
+    assert_eq!((manifest.step, manifest.seed), (4, 21));
+    let mut loaded = CrnnTrainer::load(&run, &dataset, &device()).unwrap();
+    assert_eq!(loaded.steps_done(), 4);
+    assert_eq!(loaded.config(), trainer.config());
+    assert_eq!(
+        weights(loaded.generator().clone()),
+        weights(trainer.generator().clone())
+    );
+    assert_eq!(
+        weights(loaded.discriminator().clone()),
+        weights(trainer.discriminator().clone())
+    );
+    assert_eq!(
+        trainer.sample(2, 12, 5).unwrap(),
+        loaded.sample(2, 12, 5).unwrap()
+    );
+    // The optimizers' states came back too: the next (adversarial) steps are bit-identical.
+    for _ in 0..3 {
+        let a = trainer.step().unwrap();
+        let b = loaded.step().unwrap();
+        assert_eq!(a.phase, Phase::Gan);
+        assert_eq!(a, b);
+    }
+    // A damaged file is an error naming it, not a panic.
+    let file = run.join(&manifest.generator.name);
+    let mut bytes = std::fs::read(&file).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0xFF;
+    std::fs::write(&file, bytes).unwrap();
+    let error = CrnnTrainer::load(&run, &dataset, &device()).err().unwrap();
+    assert!(error.to_string().contains("crnn-generator-"), "{error}");
+}
+
+#[test]
+fn samples_are_valid_monophonic_pieces_on_the_sixteenth_grid() {
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = arpeggio_dataset(dir.path());
+    let trainer = CrnnTrainer::new(small_config(0, 0), &dataset, 8, &device()).unwrap();
+    let pieces = trainer.sample(3, 20, 1).unwrap();
+    assert_eq!(pieces.len(), 3);
+    assert_ne!(pieces[0], pieces[1], "each sample has its own noise");
+    assert_eq!(pieces, trainer.sample(3, 20, 1).unwrap(), "a seed repeats");
+    for piece in &pieces {
+        assert_eq!(piece.ticks_per_quarter, 480);
+        let notes: Vec<_> = piece.notes().collect();
+        assert_eq!(notes.len(), 20);
+        for pair in notes.windows(2) {
+            assert!(pair[0].end() <= pair[1].start, "overlap in {}", piece.title);
+        }
+        for note in notes {
+            assert!((Pitch::PIANO_LOW..=Pitch::PIANO_HIGH).contains(&note.pitch));
+            assert_eq!(note.start % 120, 0);
+            assert_eq!(note.duration.get() % 120, 0);
+        }
+    }
+}
+
+#[test]
+fn the_headless_run_writes_stats_and_resumes() {
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = arpeggio_dataset(dir.path());
+    let out = dir.path().join("run");
+    let config = small_config(2, 3).with_checkpoint_every(2);
+    let mut options = CrnnRunOptions {
+        steps: 3,
+        out: out.clone(),
+        seed: 6,
+        resume: false,
+    };
+    let mut seen = Vec::new();
+    run_crnn_cli(&dataset, config.clone(), &options, |s| seen.push(s.step)).unwrap();
+    assert_eq!(seen, vec![1, 2, 3]);
+    assert_eq!(read_crnn_manifest(&out).unwrap().step, 3);
+    // Resuming runs to the end of both phases (steps 0 = until done).
+    options.resume = true;
+    options.steps = 0;
+    run_crnn_cli(&dataset, config, &options, |s| seen.push(s.step)).unwrap();
+    assert_eq!(seen, vec![1, 2, 3, 4, 5]);
+    let text = std::fs::read_to_string(out.join(CRNN_STATS_FILE)).unwrap();
+    let stats: Vec<CrnnStepStats> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let steps: Vec<u64> = stats.iter().map(|s| s.step).collect();
+    assert_eq!(steps, vec![1, 2, 3, 4, 5]);
+    assert_eq!(stats[1].phase, Phase::Mle);
+    assert_eq!(stats[2].phase, Phase::Gan);
+    assert!(stats[4].d_loss.is_some());
+}
+
+/// Prints the milliseconds per MLE and per adversarial step at the default configuration
+/// with batch 64 (run with `--ignored --nocapture`); asserts nothing about time.
+#[test]
+#[ignore = "a benchmark: run explicitly"]
+fn step_timing_at_the_default_configuration() {
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    // 40 tunes of 64 notes with varied pitches and rhythms.
+    let mut abc = String::new();
+    let notes = ["C", "D", "E", "F", "G", "A", "B", "c"];
+    for i in 0..40 {
+        abc.push_str(&format!("X:{}\nT:T{i}\nM:4/4\nL:1/8\nK:C\n", i + 1));
+        for j in 0..64 {
+            let n = notes[(i * 3 + j * 5 + j / 7) % notes.len()];
+            let len = if (i + j) % 3 == 0 { "2" } else { "" };
+            abc.push_str(&format!("{n}{len} "));
+        }
+        abc.push_str("|\n\n");
+    }
+    let path = dir.path().join("bench.abc");
+    std::fs::write(&path, abc).unwrap();
+    let dataset = load_dataset(
+        &[DataSource::Abc(vec![path])],
+        &PreprocessConfig::default(),
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    let config = CrnnTrainConfig::new(CrnnGeneratorConfig::new(), CrnnDiscriminatorConfig::new())
+        .with_mle_steps(4)
+        .with_gan_steps(4);
+    let mut trainer = CrnnTrainer::new(config, &dataset, 1, &device()).unwrap();
+    let mut times = [Vec::new(), Vec::new()];
+    for _ in 0..8 {
+        let start = std::time::Instant::now();
+        let s = trainer.step().unwrap();
+        let ms = start.elapsed().as_secs_f64() * 1e3;
+        times[usize::from(s.phase == Phase::Gan)].push(ms);
+    }
+    for (name, mut t) in ["crnn_mle_step_ms", "crnn_gan_step_ms"]
+        .into_iter()
+        .zip(times)
+    {
+        t.sort_by(f64::total_cmp);
+        println!(
+            "{name} {:.1} ms (median of {}: {t:.0?})",
+            t[t.len() / 2],
+            t.len()
+        );
+    }
+}
