@@ -87,6 +87,29 @@ impl Dataset {
             .collect()
     }
 
+    /// Piece `index` as a one-part piece (as trained on: transposed to C major / A minor, on
+    /// the 16th grid, one velocity), at most `max_steps` 16th steps long, titled as the piece;
+    /// `None` for an index out of range or a piece that cannot be decoded.
+    pub fn decoded_piece(&self, index: usize, max_steps: usize) -> Option<crate::music::Piece> {
+        let info = self.pieces.get(index)?;
+        let tokens: Vec<Token> = self.piece_tokens(index).into_iter().take(max_steps).collect();
+        let velocity = crate::music::Velocity::new(80).ok()?;
+        let notes = crate::music::tokens::decode_notes_lenient(
+            &tokens,
+            crate::music::DEFAULT_TICKS_PER_QUARTER,
+            velocity,
+        )
+        .ok()?;
+        let mut piece = crate::music::Piece::from_notes(
+            crate::music::DEFAULT_TICKS_PER_QUARTER,
+            &info.title,
+            notes,
+        )
+        .ok()?;
+        piece.title.clone_from(&info.title);
+        Some(piece)
+    }
+
     /// The augmentation shifts that apply to piece `index`: the configured shifts that keep it
     /// on the piano, for training pieces only.
     pub fn augment_shifts(&self, index: usize) -> Vec<i8> {

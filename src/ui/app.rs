@@ -1,46 +1,160 @@
-//! The studio's top-level eframe application.
+//! The studio's top-level eframe application: the piano roll in the centre, the Generate,
+//! Train, Dataset and Evaluate panels at the side, the transport and file menu on top, and a
+//! status bar. It owns no domain logic: it routes what the widgets ask for to the library.
 
 use std::path::PathBuf;
-use std::time::Instant;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde::{Deserialize, Serialize};
 
 use super::LaunchOptions;
 use super::dataset_panel::DatasetPanel;
+use super::evaluate_panel::EvaluatePanel;
+use super::files::{FileDialog, FileRequest};
+use super::generate_panel::{GenerateAction, GeneratePanel};
+use super::help;
 use super::job::{Job, Poll};
 use super::notify::Notifications;
-use crate::inspect::{Inspection, inspect_file};
+use super::playback::{Playback, PlaybackSettings};
+use super::roll::PianoRoll;
+use super::train_panel::{TrainPanel, TrainPanelAction};
+use crate::data::{Dataset, Split};
+use crate::edit::{Document, PartRole};
+use crate::generate::{GenerateOptions, Seed, TokenModel, default_model, generate};
+use crate::music::{Piece, Tick};
 
-/// A file the user opened, with what we learned about it.
-struct OpenedFile {
-    path: PathBuf,
-    info: Inspection,
+/// How often the autosave runs while there are unsaved changes.
+const AUTOSAVE_EVERY: Duration = Duration::from_secs(20);
+/// The eframe storage key of the settings.
+const SETTINGS_KEY: &str = "gan-studio-settings";
+/// How many recent files are remembered.
+const RECENT_LIMIT: usize = 8;
+
+/// The side panel's tabs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Tab {
+    /// Generate from a seed.
+    #[default]
+    Generate,
+    /// Train a model and watch it learn.
+    Train,
+    /// The data set.
+    Dataset,
+    /// Compare generated melodies with the data set.
+    Evaluate,
+}
+
+/// What is kept between runs.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default)]
+struct Settings {
+    playback: PlaybackSettings,
+    recent: Vec<PathBuf>,
+    welcome_done: bool,
+    tab: Tab,
 }
 
 /// The studio application state.
 pub struct StudioApp {
     started: Instant,
-    exit_after: Option<std::time::Duration>,
-    files: Vec<OpenedFile>,
+    exit_after: Option<Duration>,
+    doc: Document,
+    roll: PianoRoll,
+    playback: Playback,
+    generate: GeneratePanel,
+    train: TrainPanel,
     dataset: DatasetPanel,
+    evaluate: EvaluatePanel,
+    tab: Tab,
     notifications: Notifications,
-    open_dialog: Option<Job<Vec<PathBuf>>>,
+    files: FileDialog,
+    imported: Vec<PathBuf>,
+    recent: Vec<PathBuf>,
+    project_path: Option<PathBuf>,
+    saved_revision: u64,
+    autosave_path: Option<PathBuf>,
+    autosaved_revision: u64,
+    last_autosave: Instant,
+    autosave_job: Option<Job<Result<(), String>>>,
+    recovery: Option<PathBuf>,
+    welcome: bool,
+    play_first_variation: bool,
+    show_primer: bool,
+    show_settings: bool,
+    dataset_key: Option<u64>,
+    eval_job: Option<Job<(Vec<Piece>, Vec<Piece>)>>,
 }
 
 impl StudioApp {
     /// Creates the app; called once by eframe when the window opens.
     pub fn new(cc: &eframe::CreationContext<'_>, options: LaunchOptions) -> Self {
-        Self::with_context(&cc.egui_ctx, options)
+        let settings: Settings = cc
+            .storage
+            .and_then(|s| eframe::get_value(s, SETTINGS_KEY))
+            .unwrap_or_default();
+        Self::with_settings(&cc.egui_ctx, options, settings)
     }
 
     /// Creates the app for a given egui context (used by tests without a window).
     pub fn with_context(ctx: &egui::Context, options: LaunchOptions) -> Self {
+        Self::with_settings(ctx, options, Settings::default())
+    }
+
+    fn with_settings(ctx: &egui::Context, options: LaunchOptions, settings: Settings) -> Self {
+        install_fonts(ctx);
+        let data_dir = options
+            .data_dir
+            .clone()
+            .or_else(|| crate::dataset_fetch::data_dir().ok());
+        let runs_dir = data_dir
+            .as_ref()
+            .map_or_else(|| PathBuf::from("runs"), |d| d.join("runs"));
+        let folk_dir = data_dir.as_ref().map(|d| d.join("folk"));
+        let autosave_path = data_dir
+            .as_ref()
+            .map(|d| d.join(format!("autosave.{}", crate::project::EXTENSION)));
+        let recovery = autosave_path.clone().filter(|p| p.is_file());
+        let doc = Document::new();
         let mut app = StudioApp {
             started: Instant::now(),
             exit_after: options.exit_after,
-            files: Vec::new(),
+            saved_revision: doc.revision(),
+            autosaved_revision: doc.revision(),
+            doc,
+            roll: PianoRoll::default(),
+            playback: Playback::new(ctx, settings.playback.clone()),
+            generate: GeneratePanel::default(),
+            train: TrainPanel::new(runs_dir, folk_dir),
             dataset: DatasetPanel::new(options.data_dir.as_deref()),
+            evaluate: EvaluatePanel::new(),
+            tab: settings.tab,
             notifications: Notifications::default(),
-            open_dialog: None,
+            files: FileDialog::default(),
+            imported: Vec::new(),
+            recent: settings.recent,
+            project_path: None,
+            autosave_path,
+            last_autosave: Instant::now(),
+            autosave_job: None,
+            recovery,
+            welcome: !settings.welcome_done && options.files.is_empty(),
+            play_first_variation: false,
+            show_primer: false,
+            show_settings: false,
+            dataset_key: None,
+            eval_job: None,
         };
+        match default_model() {
+            Ok(model) => app.generate.set_model(
+                Arc::new(model),
+                "built-in (LSTM, MLE-trained on the Essen folk set)",
+            ),
+            Err(e) => {
+                app.generate.set_model_missing(e.to_string());
+                app.notifications.error(e.to_string());
+            }
+        }
         for path in options.files {
             app.open(path);
         }
@@ -48,13 +162,45 @@ impl StudioApp {
         app
     }
 
-    /// Opens (inspects) a MIDI or ABC file and lists it; a file that cannot be read is
-    /// reported once as a notification naming it.
+    /// Opens a file: a project replaces the document; a MIDI or ABC file is imported into it
+    /// as a new part. A file that cannot be read is reported once, naming it.
     pub fn open(&mut self, path: PathBuf) {
-        match inspect_file(&path) {
-            Ok(info) => self.files.push(OpenedFile { path, info }),
-            Err(error) => self.notifications.error(error.to_string()),
+        let is_project = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case(crate::project::EXTENSION));
+        if is_project {
+            match crate::project::load_project(&path) {
+                Ok(doc) => {
+                    self.doc = doc;
+                    self.saved_revision = self.doc.revision();
+                    self.project_path = Some(path.clone());
+                    self.remember(path);
+                }
+                Err(e) => self.notifications.error(e.to_string()),
+            }
+            return;
         }
+        match super::files::read_music(&path) {
+            Ok(pieces) => {
+                let empty = self.doc.parts().len() == 1 && self.doc.end_tick() == 0;
+                for piece in &pieces {
+                    if empty && pieces.len() == 1 {
+                        self.doc = Document::from_piece(piece, PartRole::Imported);
+                    } else {
+                        self.doc.import_piece(piece, PartRole::Imported);
+                    }
+                }
+                self.imported.push(path.clone());
+                self.remember(path);
+            }
+            Err(e) => self.notifications.error(e),
+        }
+    }
+
+    fn remember(&mut self, path: PathBuf) {
+        self.recent.retain(|p| p != &path);
+        self.recent.insert(0, path);
+        self.recent.truncate(RECENT_LIMIT);
     }
 
     /// The notifications currently shown (for tests).
@@ -67,98 +213,516 @@ impl StudioApp {
         &self.dataset
     }
 
-    /// Paths of the files open in the studio.
-    pub fn open_files(&self) -> impl Iterator<Item = &std::path::Path> {
-        self.files.iter().map(|f| f.path.as_path())
+    /// The Generate panel (for tests).
+    pub fn generate_panel(&self) -> &GeneratePanel {
+        &self.generate
     }
 
-    fn start_open_dialog(&mut self, ctx: &egui::Context) {
-        if self.open_dialog.is_some() {
+    /// The Generate panel, to change its settings (for tests and scripts).
+    pub fn generate_panel_mut(&mut self) -> &mut GeneratePanel {
+        &mut self.generate
+    }
+
+    /// Shows a side tab.
+    pub fn set_tab(&mut self, tab: Tab) {
+        self.tab = tab;
+    }
+
+    /// The Train panel (for tests).
+    pub fn train_panel(&self) -> &TrainPanel {
+        &self.train
+    }
+
+    /// The document being edited.
+    pub fn document(&self) -> &Document {
+        &self.doc
+    }
+
+    /// Which side tab is shown.
+    pub fn tab(&self) -> Tab {
+        self.tab
+    }
+
+    /// Paths of the MIDI/ABC files imported into the document.
+    pub fn open_files(&self) -> impl Iterator<Item = &std::path::Path> {
+        self.imported.iter().map(PathBuf::as_path)
+    }
+
+    /// Whether the document has changes that are not saved in a project file.
+    pub fn has_unsaved_changes(&self) -> bool {
+        self.doc.revision() != self.saved_revision
+    }
+
+    fn piece(&self) -> Piece {
+        self.doc.to_piece()
+    }
+
+    fn settings(&self) -> Settings {
+        Settings {
+            playback: self.playback.settings(),
+            recent: self.recent.clone(),
+            welcome_done: !self.welcome,
+            tab: self.tab,
+        }
+    }
+
+    /// Saves the project to its file (asking for one the first time).
+    fn save(&mut self, ctx: &egui::Context, save_as: bool) {
+        match (&self.project_path, save_as) {
+            (Some(path), false) => {
+                let path = path.clone();
+                self.save_to(path);
+            }
+            _ => self.files.ask(ctx, FileRequest::SaveProject),
+        }
+    }
+
+    fn save_to(&mut self, path: PathBuf) {
+        match crate::project::save_project(&path, &self.doc) {
+            Ok(()) => {
+                self.saved_revision = self.doc.revision();
+                self.project_path = Some(path.clone());
+                self.notifications
+                    .info(format!("saved {}", path.display()));
+                self.remember(path);
+            }
+            Err(e) => self.notifications.error(e.to_string()),
+        }
+    }
+
+    fn export_midi(&mut self, path: PathBuf) {
+        match crate::midi::write_file(&path, &self.piece()) {
+            Ok(()) => self
+                .notifications
+                .info(format!("exported {}", path.display())),
+            Err(e) => self.notifications.error(e.to_string()),
+        }
+    }
+
+    fn poll_files(&mut self, ctx: &egui::Context) {
+        let Some((request, paths)) = self.files.poll(&mut self.notifications) else {
+            return;
+        };
+        match request {
+            FileRequest::Open => {
+                for path in paths {
+                    self.open(path);
+                }
+            }
+            FileRequest::SaveProject => {
+                if let Some(mut path) = paths.into_iter().next() {
+                    if path.extension().is_none() {
+                        path.set_extension(crate::project::EXTENSION);
+                    }
+                    self.save_to(path);
+                }
+            }
+            FileRequest::ExportMidi => {
+                if let Some(path) = paths.into_iter().next() {
+                    self.export_midi(path);
+                }
+            }
+        }
+        ctx.request_repaint();
+    }
+
+    /// Writes the autosave in the background when there are changes since the last one.
+    fn autosave(&mut self, ctx: &egui::Context) {
+        if let Some(job) = &mut self.autosave_job {
+            match job.poll() {
+                Poll::Pending => return,
+                Poll::Done(Ok(())) => {}
+                Poll::Done(Err(e)) => self.notifications.error(format!("autosave failed: {e}")),
+                Poll::Lost => self.notifications.error("autosave failed: the thread stopped"),
+            }
+            self.autosave_job = None;
+        }
+        let Some(path) = self.autosave_path.clone() else {
+            return;
+        };
+        if self.recovery.is_some()
+            || self.doc.revision() == self.autosaved_revision
+            || self.last_autosave.elapsed() < AUTOSAVE_EVERY
+        {
             return;
         }
-        // The native dialog blocks its thread, so it runs on its own.
-        self.open_dialog = Some(Job::spawn(ctx, "open-dialog", || {
-            rfd::FileDialog::new()
-                .add_filter("Music (MIDI, ABC)", &["mid", "midi", "kar", "abc"])
-                .pick_files()
-                .unwrap_or_default()
+        self.autosaved_revision = self.doc.revision();
+        self.last_autosave = Instant::now();
+        let doc = self.doc.clone();
+        self.autosave_job = Some(Job::spawn(ctx, "autosave", move || {
+            if let Some(dir) = path.parent() {
+                std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+            }
+            crate::project::save_project(&path, &doc).map_err(|e| e.to_string())
         }));
     }
 
-    fn poll_open_dialog(&mut self) {
-        if let Some(job) = &mut self.open_dialog {
-            match job.poll() {
-                Poll::Pending => {}
-                Poll::Done(paths) => {
-                    self.open_dialog = None;
-                    for path in paths {
-                        self.open(path);
-                    }
+    /// Hands the Dataset panel's data set to the Train panel when it changes.
+    fn share_dataset(&mut self) {
+        let Some(dataset) = self.dataset.dataset() else {
+            return;
+        };
+        if self.dataset_key == Some(dataset.cache_key) || self.train.is_loading() {
+            return;
+        }
+        self.dataset_key = Some(dataset.cache_key);
+        if self.train.dataset().is_none() {
+            self.train.set_dataset(Arc::new(dataset.clone()));
+        }
+    }
+
+    /// Generates melodies from the first bars of held-out melodies with the current model and
+    /// compares them with those melodies in the Evaluate panel.
+    fn start_evaluation(&mut self, ctx: &egui::Context) {
+        let (Some(model), Some(dataset)) = (self.generate.model(), self.dataset.dataset()) else {
+            self.notifications
+                .info("the evaluation needs a model and a loaded data set");
+            return;
+        };
+        let dataset = dataset.clone();
+        self.eval_job = Some(Job::spawn(ctx, "evaluation-set", move || {
+            evaluation_sets(&model, &dataset, 100)
+        }));
+    }
+
+    fn poll_evaluation(&mut self, ctx: &egui::Context) {
+        let Some(job) = &mut self.eval_job else {
+            return;
+        };
+        match job.poll() {
+            Poll::Pending => {}
+            Poll::Done((generated, reference)) => {
+                self.eval_job = None;
+                if generated.is_empty() {
+                    self.notifications
+                        .info("no melodies could be generated for the evaluation");
+                } else {
+                    self.evaluate.start(ctx, generated, reference);
                 }
-                Poll::Lost => {
-                    self.open_dialog = None;
-                    self.notifications.error(
-                        "no file dialog is available here; drop files onto the window or \
-                         pass them on the command line",
-                    );
-                }
+            }
+            Poll::Lost => {
+                self.eval_job = None;
+                self.notifications.error("the evaluation thread stopped");
             }
         }
     }
 
     fn toolbar_ui(&mut self, ui: &mut egui::Ui) {
-        ui.horizontal(|ui| {
-            ui.heading("GAN Studio");
+        egui::MenuBar::new().ui(ui, |ui| {
+            ui.menu_button("File", |ui| self.file_menu_ui(ui));
+            ui.menu_button("Help", |ui| {
+                if ui.button("Music primer…").clicked() {
+                    self.show_primer = true;
+                    ui.close();
+                }
+                if ui.button("Welcome…").clicked() {
+                    self.welcome = true;
+                    ui.close();
+                }
+                if ui.button("Piano-roll keys (?)").clicked() {
+                    self.roll.show_help = true;
+                    ui.close();
+                }
+            });
+            ui.separator();
+            let piece = self.piece();
+            self.playback.transport_ui(ui, &piece);
+            ui.separator();
+            let mut bpm = self.doc.tempo_bpm();
+            ui.label("♩ =");
+            if ui
+                .add(egui::DragValue::new(&mut bpm).range(20.0..=300.0).speed(0.5))
+                .on_hover_text("Tempo in beats per minute")
+                .changed()
+            {
+                self.doc.set_tempo_bpm(bpm);
+            }
             ui.separator();
             if ui
-                .button("Open…")
-                .on_hover_text("Open MIDI or ABC files (or drop them onto the window)")
+                .button("⚙ Sound & MIDI")
+                .on_hover_text("Audio output, SoundFont, MIDI ports, recording")
                 .clicked()
             {
-                self.start_open_dialog(ui.ctx());
+                self.show_settings = !self.show_settings;
             }
         });
     }
 
-    fn files_ui(&mut self, ui: &mut egui::Ui) {
-        if self.files.is_empty() {
-            ui.vertical_centered(|ui| {
-                ui.add_space(ui.available_height() / 3.0);
-                ui.heading("Sketch a melody, watch a GAN learn music, generate, listen, export.");
-                ui.label("Open or drop MIDI and ABC files to see what is in them.");
-            });
-            return;
+    fn file_menu_ui(&mut self, ui: &mut egui::Ui) {
+        let ctx = ui.ctx().clone();
+        if ui.button("New").clicked() {
+            self.doc = Document::new();
+            self.project_path = None;
+            self.saved_revision = self.doc.revision();
+            ui.close();
         }
-        let mut close = None;
-        egui::ScrollArea::vertical().show(ui, |ui| {
-            for (i, file) in self.files.iter().enumerate() {
-                ui.group(|ui| {
-                    ui.horizontal(|ui| {
-                        ui.strong(file.path.display().to_string());
-                        if ui
-                            .small_button("Close")
-                            .on_hover_text("Close this file")
-                            .clicked()
-                        {
-                            close = Some(i);
-                        }
-                    });
-                    ui.monospace(file.info.to_string());
-                });
+        if ui.button("Open… (project, MIDI, ABC)").clicked() {
+            self.files.ask(&ctx, FileRequest::Open);
+            ui.close();
+        }
+        if ui.button("Save project").clicked() {
+            self.save(&ctx, false);
+            ui.close();
+        }
+        if ui.button("Save project as…").clicked() {
+            self.save(&ctx, true);
+            ui.close();
+        }
+        ui.separator();
+        if ui.button("Export MIDI…").clicked() {
+            self.files.ask(&ctx, FileRequest::ExportMidi);
+            ui.close();
+        }
+        if ui.button("Export WAV…").clicked() {
+            let piece = self.piece();
+            self.playback.export_wav_dialog(&piece);
+            ui.close();
+        }
+        if !self.recent.is_empty() {
+            ui.separator();
+            ui.label(egui::RichText::new("Recent").weak());
+            let mut chosen = None;
+            for path in &self.recent {
+                let name = path
+                    .file_name()
+                    .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
+                if ui
+                    .button(name)
+                    .on_hover_text(path.display().to_string())
+                    .clicked()
+                {
+                    chosen = Some(path.clone());
+                }
+            }
+            if let Some(path) = chosen {
+                self.open(path);
+                ui.close();
+            }
+        }
+    }
+
+    fn side_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal(|ui| {
+            for (tab, label) in [
+                (Tab::Generate, "Generate"),
+                (Tab::Train, "Train"),
+                (Tab::Dataset, "Dataset"),
+                (Tab::Evaluate, "Evaluate"),
+            ] {
+                ui.selectable_value(&mut self.tab, tab, label);
             }
         });
-        if let Some(i) = close {
-            self.files.remove(i);
-        }
+        ui.separator();
+        egui::ScrollArea::vertical()
+            .auto_shrink([false, false])
+            .show(ui, |ui| match self.tab {
+                Tab::Generate => {
+                    if let Some(GenerateAction::Play(piece)) = self.generate.ui(ui, &mut self.doc) {
+                        self.playback.play(&piece, 0.0);
+                    }
+                }
+                Tab::Train => {
+                    if let Some(TrainPanelAction::Play(piece)) = self.train.ui(ui) {
+                        self.playback.play(&piece, 0.0);
+                    }
+                }
+                Tab::Dataset => self.dataset.ui(ui),
+                Tab::Evaluate => {
+                    ui.horizontal_wrapped(|ui| {
+                        let busy = self.eval_job.is_some() || self.evaluate.is_running();
+                        if ui
+                            .add_enabled(
+                                !busy,
+                                egui::Button::new("Generate 100 melodies and compare"),
+                            )
+                            .on_hover_text(
+                                "Continue the first bar of up to 100 held-out melodies of \
+                                 the data set with the current model, then compare the \
+                                 results with the real melodies",
+                            )
+                            .clicked()
+                        {
+                            self.start_evaluation(ui.ctx());
+                        }
+                        if busy {
+                            ui.spinner();
+                        }
+                    });
+                    self.evaluate.ui(ui);
+                }
+            });
     }
 
     fn status_ui(&self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
+            ui.label(format!(
+                "Model: {} · {}",
+                self.generate.model_label(),
+                crate::train::device_name(&crate::train::cpu_device())
+            ));
+            ui.separator();
+            self.playback.status_ui(ui);
+            ui.separator();
+            ui.label(self.train.status_text());
+            ui.separator();
             ui.label(self.dataset.status_text());
             ui.separator();
-            ui.label(format!("{} file(s) open", self.files.len()));
+            let saved = match (&self.project_path, self.has_unsaved_changes()) {
+                (_, true) => "unsaved changes".to_owned(),
+                (Some(p), false) => format!(
+                    "saved {}",
+                    p.file_name().map_or_else(String::new, |n| n.to_string_lossy().into())
+                ),
+                (None, false) => "new project".to_owned(),
+            };
+            ui.label(saved);
         });
     }
+
+    fn roll_ui(&mut self, ui: &mut egui::Ui) {
+        let playhead = self
+            .playback
+            .is_playing()
+            .then(|| self.playback.position_tick());
+        let output = self.roll.ui(ui, &mut self.doc, playhead);
+        for pitch in output.audition {
+            self.playback.audition(pitch);
+        }
+        if output.toggle_play {
+            let piece = self.piece();
+            self.playback.toggle(&piece);
+        }
+        if let Some(tick) = output.seek {
+            let seconds = self.piece().seconds_at(tick);
+            self.playback.seek(seconds);
+        }
+        if let Some(region) = output.loop_changed {
+            self.playback.set_loop(region);
+        }
+    }
+
+    fn windows_ui(&mut self, ctx: &egui::Context) {
+        if let Some(path) = self.recovery.clone() {
+            match help::recovery_ui(ctx, &path) {
+                Some(true) => {
+                    match crate::project::load_project(&path) {
+                        Ok(doc) => {
+                            self.doc = doc;
+                            self.notifications.info("recovered the unsaved work");
+                        }
+                        Err(e) => self.notifications.error(e.to_string()),
+                    }
+                    self.recovery = None;
+                }
+                Some(false) => {
+                    let _ = std::fs::remove_file(&path);
+                    self.recovery = None;
+                }
+                None => {}
+            }
+        }
+        if self.welcome && self.recovery.is_none() {
+            match help::welcome_ui(ctx) {
+                Some(true) => {
+                    self.welcome = false;
+                    self.tab = Tab::Generate;
+                    self.generate.set_seed_nothing();
+                    self.generate.request_generate(ctx, &self.doc);
+                    self.play_first_variation = true;
+                }
+                Some(false) => self.welcome = false,
+                None => {}
+            }
+        }
+        if self.show_primer {
+            help::primer_ui(ctx, &mut self.show_primer);
+        }
+        if self.show_settings {
+            let mut open = true;
+            egui::Window::new("Sound & MIDI")
+                .open(&mut open)
+                .default_width(380.0)
+                .show(ctx, |ui| self.playback.settings_ui(ui));
+            self.show_settings = open;
+        }
+    }
+}
+
+/// Decodes up to `count` held-out melodies (8 bars at most) and continues the first bar of
+/// each with `model` (temperature 1, RNG seed = index): the two sets the Evaluate panel
+/// compares.
+fn evaluation_sets(model: &TokenModel, dataset: &Dataset, count: usize) -> (Vec<Piece>, Vec<Piece>) {
+    const STEPS: usize = 128;
+    const SEED_STEPS: usize = 16;
+    let mut generated = Vec::new();
+    let mut reference = Vec::new();
+    let mut indices: Vec<usize> = (0..dataset.pieces.len())
+        .filter(|&i| dataset.pieces[i].split == Split::Validation)
+        .collect();
+    if indices.is_empty() {
+        indices = (0..dataset.pieces.len()).collect();
+    }
+    for (n, i) in indices.into_iter().enumerate() {
+        if generated.len() >= count {
+            break;
+        }
+        let Some(real) = dataset.decoded_piece(i, STEPS) else {
+            continue;
+        };
+        let steps = dataset.piece_ids(i).len().min(STEPS);
+        if steps < 2 * SEED_STEPS {
+            continue;
+        }
+        let bar: Tick = real.time_signature_at(0).ticks_per_bar(real.ticks_per_quarter);
+        let notes: Vec<_> = real.notes().copied().collect();
+        let Ok(seed) = Seed::from_notes(
+            &notes,
+            real.ticks_per_quarter,
+            real.tempo_map.clone(),
+            real.initial_time_signature(),
+            Some(0..bar),
+        ) else {
+            continue;
+        };
+        let minor = dataset.pieces[i]
+            .estimated_key
+            .is_some_and(|k| k.mode == crate::music::Mode::Minor);
+        let options = GenerateOptions {
+            steps: (steps - SEED_STEPS) as u64,
+            rng_seed: n as u64,
+            key: Some(if minor {
+                crate::music::Key::A_MINOR
+            } else {
+                crate::music::Key::C_MAJOR
+            }),
+            ..GenerateOptions::default()
+        };
+        if let Ok(mut out) = generate(model, &seed, &options)
+            && let Some(g) = out.pop()
+        {
+            generated.push(g.piece);
+            reference.push(real);
+        }
+    }
+    (generated, reference)
+}
+
+/// Adds DejaVu Sans (shipped in `assets/fonts`, for ♯ ♭ ♪ ✕ and friends) behind egui's own
+/// fonts.
+fn install_fonts(ctx: &egui::Context) {
+    let mut fonts = egui::FontDefinitions::default();
+    fonts.font_data.insert(
+        "dejavu".to_owned(),
+        Arc::new(egui::FontData::from_static(crate::eval::DEJAVU_SANS)),
+    );
+    for family in [egui::FontFamily::Proportional, egui::FontFamily::Monospace] {
+        fonts
+            .families
+            .entry(family)
+            .or_default()
+            .push("dejavu".to_owned());
+    }
+    ctx.set_fonts(fonts);
 }
 
 impl eframe::App for StudioApp {
@@ -174,8 +738,47 @@ impl eframe::App for StudioApp {
         for path in dropped {
             self.open(path);
         }
-        self.poll_open_dialog();
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::S)) {
+            self.save(ctx, false);
+        }
+        if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O)) {
+            self.files.ask(ctx, FileRequest::Open);
+        }
+        self.poll_files(ctx);
         self.dataset.poll(ctx, &mut self.notifications);
+        self.share_dataset();
+        self.playback.poll(ctx, &mut self.notifications);
+        if let Some(notes) = self.playback.take_recording()
+            && !notes.is_empty()
+        {
+            self.doc
+                .add_part_with_notes("Recorded take", PartRole::Seed, notes);
+        }
+        self.generate.poll(ctx);
+        if self.play_first_variation
+            && !self.generate.is_busy()
+            && let Some(first) = self.generate.variations().first()
+        {
+            let piece = first.piece.clone();
+            self.playback.play(&piece, 0.0);
+            self.play_first_variation = false;
+        }
+        self.train.poll(ctx, &mut self.notifications);
+        if let Some((step, weights)) = self.train.take_new_weights() {
+            match crate::generate::LstmEngine::new((*weights).clone()) {
+                Ok(engine) => self.generate.set_model(
+                    Arc::new(TokenModel::Lstm(engine)),
+                    format!("training run, step {step}"),
+                ),
+                Err(e) => self.notifications.error(e.to_string()),
+            }
+        }
+        self.evaluate.poll();
+        self.poll_evaluation(ctx);
+        self.autosave(ctx);
+        if self.playback.is_playing() {
+            ctx.request_repaint();
+        }
         if let Some(limit) = self.exit_after {
             let elapsed = self.started.elapsed();
             if elapsed >= limit {
@@ -190,11 +793,29 @@ impl eframe::App for StudioApp {
         egui::Panel::top("toolbar").show(ui, |ui| self.toolbar_ui(ui));
         egui::Panel::bottom("status").show(ui, |ui| self.status_ui(ui));
         egui::Panel::right("side")
-            .default_size(340.0)
-            .show(ui, |ui| {
-                egui::ScrollArea::vertical().show(ui, |ui| self.dataset.ui(ui));
-            });
-        egui::CentralPanel::default().show(ui, |ui| self.files_ui(ui));
-        self.notifications.show(ui.ctx());
+            .default_size(380.0)
+            .show(ui, |ui| self.side_ui(ui));
+        egui::CentralPanel::default().show(ui, |ui| self.roll_ui(ui));
+        let ctx = ui.ctx().clone();
+        self.windows_ui(&ctx);
+        self.notifications.show(&ctx);
+    }
+
+    fn save(&mut self, storage: &mut dyn eframe::Storage) {
+        eframe::set_value(storage, SETTINGS_KEY, &self.settings());
+    }
+
+    fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        // Unsaved work goes to the autosave, offered for recovery at the next start; with
+        // nothing unsaved there is nothing to recover.
+        if let Some(path) = &self.autosave_path {
+            if self.has_unsaved_changes() {
+                let _ = crate::project::save_project(path, &self.doc);
+            } else {
+                let _ = std::fs::remove_file(path);
+            }
+        }
+        self.playback.stop();
+        self.train.stop();
     }
 }

@@ -132,6 +132,16 @@ impl GeneratePanel {
         self.model_label = label.into();
     }
 
+    /// The model in use, if any.
+    pub fn model(&self) -> Option<Arc<TokenModel>> {
+        self.model.clone()
+    }
+
+    /// Generates from nothing (no seed) from now on.
+    pub fn set_seed_nothing(&mut self) {
+        self.source = SeedSource::Nothing;
+    }
+
     /// Says why there is no model.
     pub fn set_model_missing(&mut self, why: impl Into<String>) {
         self.model = None;
@@ -328,7 +338,7 @@ impl GeneratePanel {
             let generate_button = ui
                 .add_enabled(
                     self.model.is_some(),
-                    egui::Button::new(egui::RichText::new("✨ Generate").strong()),
+                    egui::Button::new(egui::RichText::new("✦ Generate").strong()),
                 )
                 .on_hover_text("Continue the seed: one card per variation (G)");
             if generate_button.clicked() {
@@ -418,12 +428,14 @@ impl GeneratePanel {
             .checkbox(&mut self.greedy, "Always the likeliest note (greedy)")
             .changed();
         ui.horizontal(|ui| {
-            ui.label("RNG seed");
-            ui.add(egui::DragValue::new(&mut self.rng_seed));
-            if ui.button("🎲").on_hover_text("A new random seed").clicked() {
+            let label = ui.label("RNG seed");
+            ui.add(egui::DragValue::new(&mut self.rng_seed))
+                .labelled_by(label.id)
+                .on_hover_text("The same seed and settings give the same melodies");
+            if ui.button("⚄").on_hover_text("A new random seed").clicked() {
                 self.rng_seed = fresh_seed();
             }
-            ui.checkbox(&mut self.lock_seed, "🔒 lock").on_hover_text(
+            ui.checkbox(&mut self.lock_seed, "lock seed").on_hover_text(
                 "Locked: Generate keeps this seed, so the same settings give the same \
                      melodies, and moving the temperature regenerates live. Unlocked: \
                      every Generate rolls a new seed.",
@@ -437,7 +449,7 @@ impl GeneratePanel {
         ui.add(egui::Slider::new(&mut self.bars, 1..=16).text("bars"));
         ui.add(egui::Slider::new(&mut self.variations, 1..=8).text("variations"));
         ui.horizontal(|ui| {
-            ui.label("Key");
+            let label = ui.label("Key");
             egui::ComboBox::from_id_salt("generate-key")
                 .selected_text(
                     self.key
@@ -448,15 +460,17 @@ impl GeneratePanel {
                     for key in Key::all() {
                         ui.selectable_value(&mut self.key, Some(key), key.to_string());
                     }
-                });
+                })
+                .response
+                .labelled_by(label.id);
             ui.checkbox(&mut self.constrain, "only scale notes");
         });
         ui.horizontal(|ui| {
-            ui.checkbox(&mut self.limit_range, "range");
+            let label = ui.checkbox(&mut self.limit_range, "range");
             ui.add_enabled_ui(self.limit_range, |ui| {
-                pitch_drag_ui(ui, &mut self.low);
+                pitch_drag_ui(ui, &mut self.low, label.id);
                 ui.label("to");
-                pitch_drag_ui(ui, &mut self.high);
+                pitch_drag_ui(ui, &mut self.high, label.id);
             });
         });
     }
@@ -577,14 +591,15 @@ fn fresh_seed() -> u64 {
     (nanos as u64 ^ (nanos >> 64) as u64) % 1_000_000
 }
 
-fn pitch_drag_ui(ui: &mut egui::Ui, value: &mut u8) {
+fn pitch_drag_ui(ui: &mut egui::Ui, value: &mut u8, label: egui::Id) {
     ui.add(
         egui::DragValue::new(value)
             .range(21..=108)
             .custom_formatter(|v, _| {
                 Pitch::new(v as u8).map_or_else(|_| format!("{v}"), |p| p.to_string())
             }),
-    );
+    )
+    .labelled_by(label);
 }
 
 /// A small picture of a variation: seed notes grey, the continuation in colour.

@@ -15,6 +15,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use crate::model::weights::GeneratorWeights;
+
 use egui::{Color32, RichText};
 use egui_plot::{HLine, Legend, Plot};
 
@@ -297,6 +299,8 @@ pub struct TrainPanel {
     dialog: Option<(Pick, Job<Option<PathBuf>>)>,
     /// Messages raised while drawing, handed to the notifications at the next poll.
     pending: Vec<(Level, String)>,
+    /// The newest generator weights the worker published, not yet taken.
+    new_weights: Option<(u64, Arc<GeneratorWeights>)>,
 }
 
 impl TrainPanel {
@@ -327,7 +331,14 @@ impl TrainPanel {
             diversity: None,
             dialog: None,
             pending: Vec::new(),
+            new_weights: None,
         }
+    }
+
+    /// The newest generator weights published by the running training (at each epoch end,
+    /// checkpoint and finish), once: the Generate panel uses them while training goes on.
+    pub fn take_new_weights(&mut self) -> Option<(u64, Arc<GeneratorWeights>)> {
+        self.new_weights.take()
     }
 
     /// Where data sets are cached (`None`: no cache). The default is the per-user cache.
@@ -704,7 +715,9 @@ impl TrainPanel {
                     .unwrap_or_default();
                 notifications.info(format!("Training finished after {step} steps{saved}"));
             }
-            TrainMessage::GeneratorWeights { .. } => {} // For the Generate panel (issue 4).
+            TrainMessage::GeneratorWeights { step, weights } => {
+                self.new_weights = Some((step, weights));
+            }
             TrainMessage::Failed(message) => {
                 notifications.error(format!("training failed: {message}"));
                 self.state = TrainState::Failed(message);
