@@ -9,6 +9,15 @@ apt_install "${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}" xvfb xauth imagemagick
 ensure_rust
 cargo build --release --locked
 bin="$CARGO_TARGET_DIR/release/gan-studio"
+# A clean data folder (no autosave to recover, no saved settings), with the folk set linked
+# in when it has been fetched (else the studio uses its built-in demo melodies).
+real_data="${GAN_STUDIO_DATA:-${XDG_DATA_HOME:-$HOME/.local/share}/gan-studio}"
+shots_data="$(mktemp -d /tmp/gan-studio-shots.XXXXXX)"
+trap 'rm -rf "$shots_data"' EXIT
+if [ -n "$real_data" ] && [ -d "$real_data/folk" ]; then
+  ln -s "$real_data/folk" "$shots_data/folk"
+fi
+export GAN_STUDIO_DATA="$shots_data"
 if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -d "${XDG_RUNTIME_DIR}" ]; then
   XDG_RUNTIME_DIR="$(mktemp -d /tmp/xdg-runtime.XXXXXX)"
   export XDG_RUNTIME_DIR
@@ -29,4 +38,7 @@ shoot() {
   echo "wrote screenshots/$name.png"
 }
 
-shoot studio 6 assets/demo/demo_melodies.abc
+shoot studio 8 --scene studio
+shoot generate 8 --scene generate
+shoot training 45 --scene training
+shoot evaluate 25 --scene evaluate

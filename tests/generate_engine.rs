@@ -21,7 +21,7 @@ fn engine_matches_burn_forward() {
         .forward(tokens)
         .into_data()
         .convert::<f32>()
-        .to_vec()
+        .try_to_vec()
         .unwrap(); // [b, t, V]
     let mut state = engine.start(batch);
     let mut out = Vec::new();

@@ -46,6 +46,28 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 20)]
         runs: usize,
     },
+    /// Training steps (MLE and GAN) of the reference model and burn-side generation, with
+    /// the names `../shared/bench/torch_reference.py` prints.
+    Train {
+        /// The LSTM implementation: `fused` (the default) or `stock` (burn-nn's `Lstm`).
+        #[arg(long, default_value = "fused")]
+        lstm: String,
+        /// Timed runs (the median is printed).
+        #[arg(long, default_value_t = 7)]
+        runs: usize,
+        /// Untimed warm-up runs.
+        #[arg(long, default_value_t = 3)]
+        warmup: usize,
+    },
+    /// CPU time per frame of the piano roll with 10,000 notes.
+    Roll {
+        /// Notes in the test document.
+        #[arg(long, default_value_t = 10_000)]
+        notes: usize,
+        /// Frames timed (the median is printed).
+        #[arg(long, default_value_t = 60)]
+        frames: usize,
+    },
     /// The Erk folk set from ABC to cached tokens (cold and warm), and a synthetic
     /// MAESTRO-sized MIDI corpus.
     Dataset {
@@ -84,6 +106,31 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
                 ..DatasetBench::default()
             };
             crate::bench::dataset::run(&settings, &mut out)?;
+        }
+        BenchCommand::Train {
+            lstm,
+            runs,
+            warmup,
+        } => {
+            let kernel = match lstm.as_str() {
+                "fused" => crate::model::fused_lstm::LstmKernel::Fused,
+                "stock" => crate::model::fused_lstm::LstmKernel::Stock,
+                other => anyhow::bail!("--lstm must be fused or stock, got {other:?}"),
+            };
+            let settings = crate::bench::train::TrainBench {
+                warmup: *warmup,
+                runs: *runs,
+                kernel,
+                ..crate::bench::train::TrainBench::default()
+            };
+            for (name, value, unit) in crate::bench::train::run_train_bench(&settings)? {
+                writeln!(out, "{name} {value:.3} {unit}")?;
+            }
+        }
+        BenchCommand::Roll { notes, frames } => {
+            for (name, value, unit) in crate::bench::roll::run_roll_bench(*notes, *frames) {
+                writeln!(out, "{name} {value:.3} {unit}")?;
+            }
         }
         BenchCommand::Generate { model, runs } => {
             let model = match model {

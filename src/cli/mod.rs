@@ -32,6 +32,10 @@ pub struct Cli {
     #[arg(long, value_name = "SECONDS")]
     pub exit_after: Option<f64>,
 
+    /// Open the studio in a prepared state (used by scripts/screenshots.sh).
+    #[arg(long, value_enum, hide = true)]
+    pub scene: Option<crate::ui::Scene>,
+
     /// MIDI or ABC files to open in the studio.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -87,6 +91,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 exit_after,
                 files: cli.files,
                 data_dir: None,
+                scene: cli.scene,
             })?;
             Ok(ExitCode::SUCCESS)
         }

@@ -35,6 +35,10 @@ pub enum Variant {
     WganClip,
     /// WGAN with gradient penalty (Adam 1e-4, betas 0.5/0.9, lambda 10, 5 critic steps).
     WganGp,
+    /// C-RNN-GAN (Mogren 2016): continuous note events, LSTM generator, bidirectional LSTM
+    /// discriminator, feature matching and freezing. Takes `--steps`, `--mle-steps`,
+    /// `--dataset`, `--out`, `--seed` and `--resume`.
+    Crnn,
 }
 
 impl Variant {
@@ -43,6 +47,8 @@ impl Variant {
             Variant::Bce => GanLoss::Bce,
             Variant::WganClip => GanLoss::WganClip,
             Variant::WganGp => GanLoss::WganGp,
+            // C-RNN-GAN has its own trainer; its loss is BCE with feature matching.
+            Variant::Crnn => GanLoss::Bce,
         }
     }
 }
@@ -164,6 +170,9 @@ pub struct TrainArgs {
 pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     if args.backend == BackendChoice::Wgpu {
         anyhow::bail!("this build has no wgpu backend; use --backend cpu");
+    }
+    if args.variant == Some(Variant::Crnn) {
+        return run_crnn(args);
     }
     let device = cpu_device();
     let (config, sources, run_dir) = match &args.resume {
@@ -421,4 +430,60 @@ impl Smoother {
             _ => format!("MLE loss {g:.4}"),
         }
     }
+}
+
+/// `gan-studio train --variant crnn`: the C-RNN-GAN trainer, with the same progress bar.
+fn run_crnn(args: &TrainArgs) -> anyhow::Result<ExitCode> {
+    use crate::model::crnn::{CrnnDiscriminatorConfig, CrnnGeneratorConfig};
+    use crate::train::crnn::{CrnnRunOptions, CrnnTrainConfig, run_crnn_cli};
+    let (out, resume) = match &args.resume {
+        Some(dir) => (dir.clone(), true),
+        None => (run_folder(args.out.as_deref())?, false),
+    };
+    let dataset = load(&[source_for(args.dataset.as_deref())?])?;
+    let mut config =
+        CrnnTrainConfig::new(CrnnGeneratorConfig::new(), CrnnDiscriminatorConfig::new());
+    if let Some(n) = args.mle_steps {
+        config.mle_steps = n;
+    }
+    if let Some(n) = args.steps {
+        config.gan_steps = n;
+    }
+    if let Some(b) = args.batch {
+        config.batch_size = b;
+    }
+    let total = config.total_steps();
+    let mut stdout = std::io::stdout();
+    writeln!(
+        stdout,
+        "C-RNN-GAN on {} ({}), {} MLE + {} adversarial steps, run folder {}",
+        device_name(&cpu_device()),
+        dataset.stats.sources.join("; "),
+        config.mle_steps,
+        config.gan_steps,
+        out.display()
+    )?;
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let options = CrnnRunOptions {
+        steps: 0,
+        out,
+        seed: args.seed.unwrap_or(42),
+        resume,
+    };
+    let dir = run_crnn_cli(&dataset, config, &options, |s| {
+        bar.set_position(s.step);
+        bar.set_message(format!(
+            "{:?} G {:.4} D {}",
+            s.phase,
+            s.g_loss,
+            s.d_loss.map_or("-".to_owned(), |d| format!("{d:.4}"))
+        ));
+    })?;
+    bar.finish();
+    writeln!(stdout, "saved {}", dir.display())?;
+    Ok(ExitCode::SUCCESS)
 }

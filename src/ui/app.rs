@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::LaunchOptions;
+use super::{LaunchOptions, Scene};
 use super::dataset_panel::DatasetPanel;
 use super::evaluate_panel::EvaluatePanel;
 use super::files::{FileDialog, FileRequest};
@@ -84,6 +84,7 @@ pub struct StudioApp {
     show_settings: bool,
     dataset_key: Option<u64>,
     eval_job: Option<Job<(Vec<Piece>, Vec<Piece>)>>,
+    scene: Option<(Scene, u32)>,
 }
 
 impl StudioApp {
@@ -138,12 +139,13 @@ impl StudioApp {
             last_autosave: Instant::now(),
             autosave_job: None,
             recovery,
-            welcome: !settings.welcome_done && options.files.is_empty(),
+            welcome: !settings.welcome_done && options.files.is_empty() && options.scene.is_none(),
             play_first_variation: false,
             show_primer: false,
             show_settings: false,
             dataset_key: None,
             eval_job: None,
+            scene: options.scene.map(|s| (s, 0)),
         };
         match default_model() {
             Ok(model) => app.generate.set_model(
@@ -648,6 +650,75 @@ impl StudioApp {
     }
 }
 
+impl StudioApp {
+    /// Moves a prepared scene (see [`Scene`]) one step on; each step waits for what the
+    /// previous one started.
+    fn scene_step(&mut self, ctx: &egui::Context) {
+        let Some((scene, stage)) = self.scene else {
+            return;
+        };
+        ctx.request_repaint_after(Duration::from_millis(100));
+        let next = match (scene, stage) {
+            (_, 0) => {
+                // A demo tune's first four bars as the seed.
+                let tune = crate::abc::parse_abc_str(crate::data::DEMO_ABC, "demo_melodies.abc")
+                    .into_pieces()
+                    .0
+                    .into_iter()
+                    .nth(3);
+                if let Some(mut piece) = tune {
+                    let bar = piece.initial_time_signature().ticks_per_bar(piece.ticks_per_quarter);
+                    for part in &mut piece.parts {
+                        part.notes.retain(|n| n.start < 4 * bar);
+                    }
+                    self.doc = Document::from_piece(&piece, PartRole::Seed);
+                    self.roll.key = self.doc.key();
+                }
+                self.tab = match scene {
+                    Scene::Studio | Scene::Generate => Tab::Generate,
+                    Scene::Training => Tab::Train,
+                    Scene::Evaluate => Tab::Evaluate,
+                };
+                1
+            }
+            (Scene::Studio | Scene::Generate, 1) => {
+                self.doc.select_all();
+                self.generate.request_generate(ctx, &self.doc);
+                2
+            }
+            (Scene::Studio | Scene::Generate, 2) if !self.generate.is_busy() => {
+                if scene == Scene::Studio
+                    && let Some(first) = self.generate.variations().first()
+                {
+                    let tpq = first.piece.ticks_per_quarter;
+                    let seed_end = first.seed_steps as Tick * Tick::from(tpq / 4);
+                    let notes: Vec<_> = first
+                        .piece
+                        .notes()
+                        .filter(|n| n.start >= seed_end)
+                        .copied()
+                        .collect();
+                    self.doc
+                        .add_part_with_notes("Variation 1", PartRole::Variation, notes);
+                    self.doc.clear_selection();
+                }
+                3
+            }
+            (Scene::Training, 1) if self.dataset.dataset().is_some() => {
+                self.share_dataset();
+                self.train.start(ctx, &mut self.notifications);
+                3
+            }
+            (Scene::Evaluate, 1) if self.dataset.dataset().is_some() => {
+                self.start_evaluation(ctx);
+                3
+            }
+            _ => stage,
+        };
+        self.scene = (next < 3).then_some((scene, next));
+    }
+}
+
 /// Decodes up to `count` held-out melodies (8 bars at most) and continues the first bar of
 /// each with `model` (temperature 1, RNG seed = index): the two sets the Evaluate panel
 /// compares.
@@ -776,6 +847,7 @@ impl eframe::App for StudioApp {
         self.evaluate.poll();
         self.poll_evaluation(ctx);
         self.autosave(ctx);
+        self.scene_step(ctx);
         if self.playback.is_playing() {
             ctx.request_repaint();
         }

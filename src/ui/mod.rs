@@ -33,6 +33,21 @@ pub struct LaunchOptions {
     /// The data folder (where the folk set lives); `None`: `$GAN_STUDIO_DATA` or the
     /// per-user data folder.
     pub data_dir: Option<std::path::PathBuf>,
+    /// Put the studio in a prepared state (for the screenshot script).
+    pub scene: Option<Scene>,
+}
+
+/// Prepared states of the studio for screenshots (`gan-studio --scene ...`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Scene {
+    /// A demo melody in the roll with an accepted variation.
+    Studio,
+    /// Variations generated from a seed, cards on show.
+    Generate,
+    /// A quick training run under way, with its charts.
+    Training,
+    /// The evaluation of the model against the data set.
+    Evaluate,
 }
 
 /// Opens the studio window and runs it until it is closed. Tries the wgpu renderer first and
