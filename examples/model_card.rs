@@ -11,13 +11,11 @@ use std::sync::Arc;
 use gan_studio::data::{LoadOptions, PreprocessConfig, Split, load_dataset, source_for};
 use gan_studio::dataset_fetch;
 use gan_studio::eval::{CompareOptions, evaluate};
-use gan_studio::generate::{
-    GenerateOptions, MarkovChain, Seed, TokenModel, generate, load_model,
-};
+use gan_studio::generate::{GenerateOptions, MarkovChain, Seed, TokenModel, generate, load_model};
 use gan_studio::music::tokens::{VOCAB_SIZE, decode_notes_lenient};
 use gan_studio::music::{Key, Mode, Note, Piece, Velocity};
-use gan_studio::train::crnn::CrnnTrainer;
 use gan_studio::train::cpu_device;
+use gan_studio::train::crnn::CrnnTrainer;
 
 const STEPS: usize = 128;
 const SEED_STEPS: usize = 16;
@@ -43,7 +41,10 @@ fn accuracy(model: &TokenModel, held: &[Held]) -> anyhow::Result<f64> {
             let best = scores
                 .iter()
                 .enumerate()
-                .fold((0, f32::NEG_INFINITY), |acc, (i, &s)| if s > acc.1 { (i, s) } else { acc })
+                .fold(
+                    (0, f32::NEG_INFINITY),
+                    |acc, (i, &s)| if s > acc.1 { (i, s) } else { acc },
+                )
                 .0;
             right += usize::from(best == pair[1] as usize);
             total += 1;
@@ -95,7 +96,9 @@ fn main() -> anyhow::Result<()> {
     let mut rows = Vec::new();
     let mut json = Vec::new();
     for spec in &specs {
-        let (label, rest) = spec.split_once('=').unwrap_or((spec.as_str(), spec.as_str()));
+        let (label, rest) = spec
+            .split_once('=')
+            .unwrap_or((spec.as_str(), spec.as_str()));
         let (kind, path) = rest.split_once(':').unwrap_or((rest, ""));
         let started = std::time::Instant::now();
         let (generated, acc): (Vec<Piece>, Option<f64>) = match kind {

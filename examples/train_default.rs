@@ -70,10 +70,10 @@ fn main() -> anyhow::Result<()> {
             );
             window.clear();
         }
-        if trainer.at_epoch_end() {
-            if let Some(v) = trainer.validate()? {
-                println!("validation after step {}: {v:?}", trainer.step());
-            }
+        if trainer.at_epoch_end()
+            && let Some(v) = trainer.validate()?
+        {
+            println!("validation after step {}: {v:?}", trainer.step());
         }
     }
     let dir = out.join("gan");

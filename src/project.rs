@@ -118,7 +118,15 @@ mod tests {
         let path = dir.path().join("song.gsproj");
         let mut doc = Document::new();
         doc.set_tempo_bpm(96.0);
-        doc.add_note(Note::new(Pitch::new(64).unwrap(), 240, 120, Velocity::new(77).unwrap()).unwrap());
+        doc.add_note(
+            Note::new(
+                Pitch::new(64).unwrap(),
+                240,
+                120,
+                Velocity::new(77).unwrap(),
+            )
+            .unwrap(),
+        );
         doc.add_part_with_notes(
             "Variation 1",
             PartRole::Variation,
@@ -128,7 +136,10 @@ mod tests {
         let back = load_project(&path).unwrap();
         assert_eq!(back.tempo_bpm(), 96.0);
         assert_eq!(back.parts().len(), 2);
-        assert_eq!(back.parts()[0].notes()[0].note, doc.parts()[0].notes()[0].note);
+        assert_eq!(
+            back.parts()[0].notes()[0].note,
+            doc.parts()[0].notes()[0].note
+        );
         assert_eq!(back.parts()[1].name, "Variation 1");
 
         std::fs::write(&path, b"{not json").unwrap();
@@ -138,7 +149,12 @@ mod tests {
             .unwrap()
             .replace("\"version\": 1", "\"version\": 99");
         std::fs::write(&path, newer).unwrap();
-        assert!(load_project(&path).unwrap_err().to_string().contains("newer"));
+        assert!(
+            load_project(&path)
+                .unwrap_err()
+                .to_string()
+                .contains("newer")
+        );
         assert!(load_project(&dir.path().join("missing.gsproj")).is_err());
     }
 }

@@ -15,7 +15,9 @@ fn engine_matches_burn_forward() {
     let engine = LstmEngine::new(generator.to_weights().unwrap()).unwrap();
     let v = config.vocab_size;
     let (batch, steps) = (3usize, 10usize);
-    let ids: Vec<i64> = (0..batch * steps).map(|i| ((i * 37 + 5) % v) as i64).collect();
+    let ids: Vec<i64> = (0..batch * steps)
+        .map(|i| ((i * 37 + 5) % v) as i64)
+        .collect();
     let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids.clone(), [batch, steps]), &device);
     let logits: Vec<f32> = generator
         .forward(tokens)

@@ -106,7 +106,10 @@ fn wait_for_generation(harness: &mut Harness<'static, StudioApp>) {
     let start = Instant::now();
     harness.run_steps(2);
     while harness.state().generate_panel().is_busy() {
-        assert!(start.elapsed() < Duration::from_secs(60), "generation did not finish");
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "generation did not finish"
+        );
         std::thread::sleep(Duration::from_millis(10));
         harness.step();
     }

@@ -8,10 +8,10 @@ use std::time::Instant;
 
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use gan_studio::music::tokens::VOCAB_SIZE;
+use gan_studio::train::TrainConfig;
 use gan_studio::train::checkpoint::optimizer;
 use gan_studio::train::config::GanLoss;
 use gan_studio::train::gan::{GanOptimizers, GanSettings, adversarial_step};
-use gan_studio::train::TrainConfig;
 
 fn batch(seed: u64, device: &Device) -> Tensor<2, Int> {
     let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;

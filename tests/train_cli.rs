@@ -47,7 +47,11 @@ fn a_bad_config_file_is_reported_with_its_name_and_the_problem() {
         .output()
         .unwrap();
     assert!(!output.status.success());
-    assert!(text(&output).contains("no wgpu backend"), "{}", text(&output));
+    assert!(
+        text(&output).contains("no wgpu backend"),
+        "{}",
+        text(&output)
+    );
 }
 
 #[test]
@@ -65,7 +69,15 @@ fn a_resumed_run_trains_on_the_data_it_started_with() {
     )
     .unwrap();
     let output = gan_studio(dir.path())
-        .args(["train", "--mle-steps", "1", "--steps", "1", "--d-steps", "2"])
+        .args([
+            "train",
+            "--mle-steps",
+            "1",
+            "--steps",
+            "1",
+            "--d-steps",
+            "2",
+        ])
         .arg("--config")
         .arg(&config)
         .arg("--dataset")

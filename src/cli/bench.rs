@@ -107,11 +107,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
             };
             crate::bench::dataset::run(&settings, &mut out)?;
         }
-        BenchCommand::Train {
-            lstm,
-            runs,
-            warmup,
-        } => {
+        BenchCommand::Train { lstm, runs, warmup } => {
             let kernel = match lstm.as_str() {
                 "fused" => crate::model::fused_lstm::LstmKernel::Fused,
                 "stock" => crate::model::fused_lstm::LstmKernel::Stock,

@@ -92,7 +92,11 @@ impl Dataset {
     /// `None` for an index out of range or a piece that cannot be decoded.
     pub fn decoded_piece(&self, index: usize, max_steps: usize) -> Option<crate::music::Piece> {
         let info = self.pieces.get(index)?;
-        let tokens: Vec<Token> = self.piece_tokens(index).into_iter().take(max_steps).collect();
+        let tokens: Vec<Token> = self
+            .piece_tokens(index)
+            .into_iter()
+            .take(max_steps)
+            .collect();
         let velocity = crate::music::Velocity::new(80).ok()?;
         let notes = crate::music::tokens::decode_notes_lenient(
             &tokens,

@@ -138,7 +138,14 @@ impl LstmEngine {
         for _ in 0..state.batch {
             out.extend_from_slice(&self.weights.output_bias);
         }
-        matvec_add(&self.weights.output_weights, &state.hidden, out, state.batch, h, v);
+        matvec_add(
+            &self.weights.output_weights,
+            &state.hidden,
+            out,
+            state.batch,
+            h,
+            v,
+        );
     }
 }
 
@@ -174,7 +181,14 @@ mod avx2 {
     }
 
     /// Runs the AVX2 build of the product; the caller has checked that the CPU has AVX2.
-    pub(super) fn matvec_add(w: &[f32], x: &[f32], out: &mut [f32], batch: usize, k: usize, n: usize) {
+    pub(super) fn matvec_add(
+        w: &[f32],
+        x: &[f32],
+        out: &mut [f32],
+        batch: usize,
+        k: usize,
+        n: usize,
+    ) {
         // SAFETY: the only caller checks `is_x86_feature_detected!("avx2")` first, and the
         // function only uses safe, bounds-checked slice code.
         unsafe { matvec_add_avx2(w, x, out, batch, k, n) }

@@ -304,14 +304,34 @@ fn markov_generates_only_seen_transitions() {
 fn a_short_seed_is_heard_in_the_key_of_its_first_note() {
     let model = random_model(8);
     // C E G E: the plain key estimate says E minor; a listener hears C major.
-    let out = generate(&model, &one_bar_seed(), &GenerateOptions { variations: 1, ..options() })
-        .unwrap();
+    let out = generate(
+        &model,
+        &one_bar_seed(),
+        &GenerateOptions {
+            variations: 1,
+            ..options()
+        },
+    )
+    .unwrap();
     assert_eq!(out[0].key, Key::C_MAJOR);
     // A D F A ... D: D minor.
-    let d_minor = [note(62, 0, 4), note(65, 4, 4), note(69, 8, 4), note(62, 12, 4)];
-    let seed = Seed::from_notes(&d_minor, 480, Default::default(), Default::default(), None)
-        .unwrap();
-    let out = generate(&model, &seed, &GenerateOptions { variations: 1, ..options() }).unwrap();
+    let d_minor = [
+        note(62, 0, 4),
+        note(65, 4, 4),
+        note(69, 8, 4),
+        note(62, 12, 4),
+    ];
+    let seed =
+        Seed::from_notes(&d_minor, 480, Default::default(), Default::default(), None).unwrap();
+    let out = generate(
+        &model,
+        &seed,
+        &GenerateOptions {
+            variations: 1,
+            ..options()
+        },
+    )
+    .unwrap();
     assert_eq!(out[0].key, "D minor".parse::<Key>().unwrap());
 }
 
@@ -325,6 +345,13 @@ fn the_built_in_model_loads_and_continues_a_seed_in_its_key() {
     let out = generate(&model, &one_bar_seed(), &options()).unwrap();
     // A trained model continues C E G E mostly with notes of C major.
     let notes: Vec<&Note> = out.iter().flat_map(|g| g.piece.notes()).collect();
-    let in_scale = notes.iter().filter(|n| Key::C_MAJOR.contains(n.pitch.class())).count();
-    assert!(in_scale * 10 >= notes.len() * 9, "{in_scale} of {} in C major", notes.len());
+    let in_scale = notes
+        .iter()
+        .filter(|n| Key::C_MAJOR.contains(n.pitch.class()))
+        .count();
+    assert!(
+        in_scale * 10 >= notes.len() * 9,
+        "{in_scale} of {} in C major",
+        notes.len()
+    );
 }

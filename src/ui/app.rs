@@ -8,7 +8,6 @@ use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
-use super::{LaunchOptions, Scene};
 use super::dataset_panel::DatasetPanel;
 use super::evaluate_panel::EvaluatePanel;
 use super::files::{FileDialog, FileRequest};
@@ -19,6 +18,7 @@ use super::notify::Notifications;
 use super::playback::{Playback, PlaybackSettings};
 use super::roll::PianoRoll;
 use super::train_panel::{TrainPanel, TrainPanelAction};
+use super::{LaunchOptions, Scene};
 use crate::data::{Dataset, Split};
 use crate::edit::{Document, PartRole};
 use crate::generate::{GenerateOptions, Seed, TokenModel, default_model, generate};
@@ -284,8 +284,7 @@ impl StudioApp {
             Ok(()) => {
                 self.saved_revision = self.doc.revision();
                 self.project_path = Some(path.clone());
-                self.notifications
-                    .info(format!("saved {}", path.display()));
+                self.notifications.info(format!("saved {}", path.display()));
                 self.remember(path);
             }
             Err(e) => self.notifications.error(e.to_string()),
@@ -335,7 +334,9 @@ impl StudioApp {
                 Poll::Pending => return,
                 Poll::Done(Ok(())) => {}
                 Poll::Done(Err(e)) => self.notifications.error(format!("autosave failed: {e}")),
-                Poll::Lost => self.notifications.error("autosave failed: the thread stopped"),
+                Poll::Lost => self
+                    .notifications
+                    .error("autosave failed: the thread stopped"),
             }
             self.autosave_job = None;
         }
@@ -433,7 +434,11 @@ impl StudioApp {
             let mut bpm = self.doc.tempo_bpm();
             ui.label("♩ =");
             if ui
-                .add(egui::DragValue::new(&mut bpm).range(20.0..=300.0).speed(0.5))
+                .add(
+                    egui::DragValue::new(&mut bpm)
+                        .range(20.0..=300.0)
+                        .speed(0.5),
+                )
                 .on_hover_text("Tempo in beats per minute")
                 .changed()
             {
@@ -485,9 +490,10 @@ impl StudioApp {
             ui.label(egui::RichText::new("Recent").weak());
             let mut chosen = None;
             for path in &self.recent {
-                let name = path
-                    .file_name()
-                    .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
+                let name = path.file_name().map_or_else(
+                    || path.display().to_string(),
+                    |n| n.to_string_lossy().into(),
+                );
                 if ui
                     .button(name)
                     .on_hover_text(path.display().to_string())
@@ -573,7 +579,8 @@ impl StudioApp {
                 (_, true) => "unsaved changes".to_owned(),
                 (Some(p), false) => format!(
                     "saved {}",
-                    p.file_name().map_or_else(String::new, |n| n.to_string_lossy().into())
+                    p.file_name()
+                        .map_or_else(String::new, |n| n.to_string_lossy().into())
                 ),
                 (None, false) => "new project".to_owned(),
             };
@@ -667,7 +674,9 @@ impl StudioApp {
                     .into_iter()
                     .nth(3);
                 if let Some(mut piece) = tune {
-                    let bar = piece.initial_time_signature().ticks_per_bar(piece.ticks_per_quarter);
+                    let bar = piece
+                        .initial_time_signature()
+                        .ticks_per_bar(piece.ticks_per_quarter);
                     for part in &mut piece.parts {
                         part.notes.retain(|n| n.start < 4 * bar);
                     }
@@ -722,7 +731,11 @@ impl StudioApp {
 /// Decodes up to `count` held-out melodies (8 bars at most) and continues the first bar of
 /// each with `model` (temperature 1, RNG seed = index): the two sets the Evaluate panel
 /// compares.
-fn evaluation_sets(model: &TokenModel, dataset: &Dataset, count: usize) -> (Vec<Piece>, Vec<Piece>) {
+fn evaluation_sets(
+    model: &TokenModel,
+    dataset: &Dataset,
+    count: usize,
+) -> (Vec<Piece>, Vec<Piece>) {
     const STEPS: usize = 128;
     const SEED_STEPS: usize = 16;
     let mut generated = Vec::new();
@@ -744,7 +757,9 @@ fn evaluation_sets(model: &TokenModel, dataset: &Dataset, count: usize) -> (Vec<
         if steps < 2 * SEED_STEPS {
             continue;
         }
-        let bar: Tick = real.time_signature_at(0).ticks_per_bar(real.ticks_per_quarter);
+        let bar: Tick = real
+            .time_signature_at(0)
+            .ticks_per_bar(real.ticks_per_quarter);
         let notes: Vec<_> = real.notes().copied().collect();
         let Ok(seed) = Seed::from_notes(
             &notes,

@@ -34,7 +34,10 @@ impl FileDialog {
             let dialog = rfd::FileDialog::new();
             match request {
                 FileRequest::Open => dialog
-                    .add_filter("Projects and music", &["gsproj", "mid", "midi", "kar", "abc"])
+                    .add_filter(
+                        "Projects and music",
+                        &["gsproj", "mid", "midi", "kar", "abc"],
+                    )
                     .add_filter("GAN Studio projects", &["gsproj"])
                     .add_filter("MIDI and ABC", &["mid", "midi", "kar", "abc"])
                     .pick_files()
@@ -57,7 +60,10 @@ impl FileDialog {
     }
 
     /// The paths chosen, once the dialog closes (empty when cancelled).
-    pub fn poll(&mut self, notifications: &mut Notifications) -> Option<(FileRequest, Vec<PathBuf>)> {
+    pub fn poll(
+        &mut self,
+        notifications: &mut Notifications,
+    ) -> Option<(FileRequest, Vec<PathBuf>)> {
         let (request, job) = self.running.as_mut()?;
         let request = *request;
         match job.poll() {

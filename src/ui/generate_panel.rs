@@ -536,17 +536,15 @@ impl GeneratePanel {
                         .small_button("▶")
                         .on_hover_text("Play the part with this option")
                         .clicked()
+                        && let Some(p) = doc.part(*part)
                     {
-                        if let Some(p) = doc.part(*part) {
-                            let all: Vec<Note> = p.notes().iter().map(|n| n.note).collect();
-                            let spliced = splice_region(&all, region.clone(), notes);
-                            if let Ok(piece) =
-                                Piece::from_notes(doc.ticks_per_quarter(), "option", spliced)
-                            {
-                                let mut piece = piece;
-                                piece.tempo_map = TempoMap::from_bpm(doc.tempo_bpm());
-                                action = Some(GenerateAction::Play(piece));
-                            }
+                        let all: Vec<Note> = p.notes().iter().map(|n| n.note).collect();
+                        let spliced = splice_region(&all, region.clone(), notes);
+                        if let Ok(mut piece) =
+                            Piece::from_notes(doc.ticks_per_quarter(), "option", spliced)
+                        {
+                            piece.tempo_map = TempoMap::from_bpm(doc.tempo_bpm());
+                            action = Some(GenerateAction::Play(piece));
                         }
                     }
                     if ui.small_button("Use this").clicked() {

@@ -15,8 +15,8 @@ pub mod roll;
 mod train_panel;
 
 pub use app::{StudioApp, Tab};
-pub use generate_panel::{GenerateAction, GeneratePanel, SeedSource};
 pub use dataset_panel::DatasetPanel;
+pub use generate_panel::{GenerateAction, GeneratePanel, SeedSource};
 pub use notify::{Level, Notifications};
 pub use playback::{OutputOpener, OutputState, Playback, PlaybackSettings};
 pub use train_panel::{Preset, SampleEntry, TrainPanel, TrainPanelAction, TrainState};
