@@ -448,10 +448,11 @@ pub fn load_checkpoint(
     };
     let generator = config.generator.init(device).map_err(bad_config)?;
     let discriminator = config.discriminator.init(device).map_err(bad_config)?;
-    let generator = load_module(dir, &manifest.generator, generator)?;
-    let discriminator = load_module(dir, &manifest.discriminator, discriminator)?;
+    let generator = load_module(dir, MANIFEST_FILE, &manifest.generator, generator)?;
+    let discriminator = load_module(dir, MANIFEST_FILE, &manifest.discriminator, discriminator)?;
     let generator_optimizer = load_optimizer(
         dir,
+        MANIFEST_FILE,
         &manifest.generator_optimizer,
         optimizer(
             manifest.generator_optimizer_kind,
@@ -461,6 +462,7 @@ pub fn load_checkpoint(
     )?;
     let discriminator_optimizer = load_optimizer(
         dir,
+        MANIFEST_FILE,
         &manifest.discriminator_optimizer,
         optimizer(
             manifest.discriminator_optimizer_kind,
@@ -477,8 +479,15 @@ pub fn load_checkpoint(
     })
 }
 
-fn load_module<M: Module>(dir: &Path, entry: &FileEntry, module: M) -> Result<M, CheckpointError> {
-    let (path, bytes) = read_checked(dir, entry)?;
+/// Loads a module's record from a file named by a manifest (`manifest`: its file name, for
+/// errors), checking the file first.
+pub(crate) fn load_module<M: Module>(
+    dir: &Path,
+    manifest: &str,
+    entry: &FileEntry,
+    module: M,
+) -> Result<M, CheckpointError> {
+    let (path, bytes) = read_checked(dir, manifest, entry)?;
     let record_error = |e: burn::store::RecordError| CheckpointError::Record {
         path: path.clone(),
         reason: e.to_string(),
@@ -487,12 +496,14 @@ fn load_module<M: Module>(dir: &Path, entry: &FileEntry, module: M) -> Result<M,
     module.try_load_record(record).map_err(record_error)
 }
 
-fn load_optimizer(
+/// Loads an optimizer's state from a file named by a manifest, checking the file first.
+pub(crate) fn load_optimizer(
     dir: &Path,
+    manifest: &str,
     entry: &FileEntry,
     optimizer: ModuleOptimizer,
 ) -> Result<ModuleOptimizer, CheckpointError> {
-    let (path, bytes) = read_checked(dir, entry)?;
+    let (path, bytes) = read_checked(dir, manifest, entry)?;
     optimizer
         .from_bytes(Bytes::from_bytes_vec(bytes))
         .map_err(|e| CheckpointError::Record {
@@ -502,12 +513,16 @@ fn load_optimizer(
 }
 
 /// Reads a binary file named by the manifest and checks its length and hash.
-fn read_checked(dir: &Path, entry: &FileEntry) -> Result<(PathBuf, Vec<u8>), CheckpointError> {
+fn read_checked(
+    dir: &Path,
+    manifest: &str,
+    entry: &FileEntry,
+) -> Result<(PathBuf, Vec<u8>), CheckpointError> {
     let plain = Path::new(&entry.name)
         .file_name()
         .is_some_and(|name| name == entry.name.as_str());
     if !plain {
-        let path = dir.join(MANIFEST_FILE);
+        let path = dir.join(manifest);
         return Err(CheckpointError::BadManifest {
             path,
             reason: format!("file name {:?} is not a plain file name", entry.name),

@@ -14,7 +14,6 @@ use std::path::{Path, PathBuf};
 
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
-use burn::store::ModuleRecord;
 use burn::tensor::{Bytes, Device};
 use serde::{Deserialize, Serialize};
 
@@ -22,7 +21,7 @@ use super::config::CrnnTrainConfig;
 use super::trainer::crnn_adam;
 use crate::fsutil::write_atomic;
 use crate::model::crnn::{CrnnDiscriminator, CrnnGenerator};
-use crate::train::checkpoint::{CheckpointError, FileEntry, fnv1a};
+use crate::train::checkpoint::{CheckpointError, FileEntry, fnv1a, load_module, load_optimizer};
 
 /// The version of this layout.
 pub const CRNN_CHECKPOINT_FORMAT: u32 = 1;
@@ -210,12 +209,25 @@ pub fn load_crnn_checkpoint(
     };
     let generator = config.generator.init(device).map_err(bad_config)?;
     let discriminator = config.discriminator.init(device).map_err(bad_config)?;
-    let generator = load_module(dir, &manifest.generator, generator)?;
-    let discriminator = load_module(dir, &manifest.discriminator, discriminator)?;
-    let generator_optimizer =
-        load_optimizer(dir, &manifest.generator_optimizer, crnn_adam(config))?;
-    let discriminator_optimizer =
-        load_optimizer(dir, &manifest.discriminator_optimizer, crnn_adam(config))?;
+    let generator = load_module(dir, CRNN_MANIFEST_FILE, &manifest.generator, generator)?;
+    let discriminator = load_module(
+        dir,
+        CRNN_MANIFEST_FILE,
+        &manifest.discriminator,
+        discriminator,
+    )?;
+    let generator_optimizer = load_optimizer(
+        dir,
+        CRNN_MANIFEST_FILE,
+        &manifest.generator_optimizer,
+        crnn_adam(config),
+    )?;
+    let discriminator_optimizer = load_optimizer(
+        dir,
+        CRNN_MANIFEST_FILE,
+        &manifest.discriminator_optimizer,
+        crnn_adam(config),
+    )?;
     Ok(CrnnCheckpoint {
         manifest,
         generator,
@@ -223,57 +235,6 @@ pub fn load_crnn_checkpoint(
         generator_optimizer,
         discriminator_optimizer,
     })
-}
-
-fn load_module<M: Module>(dir: &Path, entry: &FileEntry, module: M) -> Result<M, CheckpointError> {
-    let (path, bytes) = read_checked(dir, entry)?;
-    let record_error = |e: burn::store::RecordError| CheckpointError::Record {
-        path: path.clone(),
-        reason: e.to_string(),
-    };
-    let record = ModuleRecord::from_bytes(Bytes::from_bytes_vec(bytes)).map_err(record_error)?;
-    module.try_load_record(record).map_err(record_error)
-}
-
-fn load_optimizer(
-    dir: &Path,
-    entry: &FileEntry,
-    optimizer: ModuleOptimizer,
-) -> Result<ModuleOptimizer, CheckpointError> {
-    let (path, bytes) = read_checked(dir, entry)?;
-    optimizer
-        .from_bytes(Bytes::from_bytes_vec(bytes))
-        .map_err(|e| CheckpointError::Record {
-            path,
-            reason: e.to_string(),
-        })
-}
-
-/// Reads a binary file named by the manifest and checks its name, length and hash.
-fn read_checked(dir: &Path, entry: &FileEntry) -> Result<(PathBuf, Vec<u8>), CheckpointError> {
-    let plain = Path::new(&entry.name)
-        .file_name()
-        .is_some_and(|name| name == entry.name.as_str());
-    if !plain {
-        return Err(CheckpointError::BadManifest {
-            path: dir.join(CRNN_MANIFEST_FILE),
-            reason: format!("file name {:?} is not a plain file name", entry.name),
-        });
-    }
-    let path = dir.join(&entry.name);
-    let bytes = fs::read(&path).map_err(|source| io_error(&path, source))?;
-    let found = bytes.len() as u64;
-    if found != entry.bytes {
-        return Err(CheckpointError::Length {
-            path,
-            found,
-            expected: entry.bytes,
-        });
-    }
-    if fnv1a(&bytes) != entry.fnv1a {
-        return Err(CheckpointError::Corrupt { path });
-    }
-    Ok((path, bytes))
 }
 
 /// Deletes the `crnn-*.bpk` files the manifest no longer names (best effort).
