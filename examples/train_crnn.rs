@@ -36,6 +36,7 @@ fn main() -> anyhow::Result<()> {
             out: out.clone(),
             seed: 7,
             resume: false,
+            backend: gan_studio::train::backend::BackendChoice::Cpu,
         },
         |s| {
             if s.step % 50 == 0 {

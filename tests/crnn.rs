@@ -361,6 +361,7 @@ fn the_headless_run_writes_stats_and_resumes() {
         out: out.clone(),
         seed: 6,
         resume: false,
+        backend: gan_studio::train::backend::BackendChoice::Cpu,
     };
     let mut seen = Vec::new();
     run_crnn_cli(&dataset, config.clone(), &options, |s| seen.push(s.step)).unwrap();

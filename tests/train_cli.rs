@@ -43,15 +43,66 @@ fn a_bad_config_file_is_reported_with_its_name_and_the_problem() {
         "{stderr}"
     );
     let output = gan_studio(dir.path())
-        .args(["train", "--backend", "wgpu"])
+        .args(["train", "--backend", "tpu"])
         .output()
         .unwrap();
     assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        text(&output).contains("no wgpu backend"),
-        "{}",
-        text(&output)
+        stderr.contains("'tpu'") && stderr.contains("auto, cpu, wgpu"),
+        "{stderr}"
     );
+}
+
+/// A small WGAN-GP run (its hand-built gradient penalty included) on the wgpu backend, on
+/// whatever adapter this machine has (lavapipe in CI); without any adapter, the clear refusal.
+#[test]
+fn the_wgpu_backend_trains_from_the_command_line_or_is_refused_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    engine_support::tiny_dataset(dir.path());
+    let config = dir.path().join("small.json");
+    std::fs::write(
+        &config,
+        r#"{"loss": "wgan-gp", "batch_size": 2, "checkpoint_every": 0,
+            "generator": {"embedding": 8, "hidden": 8},
+            "discriminator": {"channels": 8}, "sample_tokens": 4}"#,
+    )
+    .unwrap();
+    let run = dir.path().join("run");
+    let output = gan_studio(dir.path())
+        .args([
+            "train",
+            "--backend",
+            "wgpu",
+            "--mle-steps",
+            "1",
+            "--steps",
+            "1",
+        ])
+        .arg("--config")
+        .arg(&config)
+        .arg("--dataset")
+        .arg(dir.path().join("tiny.abc"))
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .unwrap();
+    if gan_studio::train::backend::adapters().is_empty() {
+        assert!(!output.status.success());
+        assert!(
+            text(&output).contains("no graphics adapter for the wgpu backend"),
+            "{}",
+            text(&output)
+        );
+    } else {
+        assert!(output.status.success(), "{}", text(&output));
+        assert!(
+            text(&output).contains("training on wgpu ("),
+            "{}",
+            text(&output)
+        );
+        assert_eq!(read_manifest(&run).unwrap().step, 2);
+    }
 }
 
 #[test]
@@ -71,6 +122,8 @@ fn a_resumed_run_trains_on_the_data_it_started_with() {
     let output = gan_studio(dir.path())
         .args([
             "train",
+            "--backend",
+            "cpu",
             "--mle-steps",
             "1",
             "--steps",
@@ -88,6 +141,11 @@ fn a_resumed_run_trains_on_the_data_it_started_with() {
         .unwrap();
     assert!(output.status.success(), "{}", text(&output));
     assert!(text(&output).contains("loss wgan-gp"), "{}", text(&output));
+    assert!(
+        text(&output).contains("training on cpu (flex)"),
+        "{}",
+        text(&output)
+    );
     let manifest = read_manifest(&run).unwrap();
     assert_eq!((manifest.step, manifest.config.d_steps), (2, 2));
     // No --dataset: the default set would have another fingerprint and be refused; the

@@ -26,6 +26,7 @@ use crate::bench::{median, peak_rss_mb, time_runs};
 use crate::model::fused_lstm::{LstmKernel, set_lstm_kernel};
 use crate::model::{DiscriminatorConfig, Generator, GeneratorConfig};
 use crate::music::tokens::VOCAB_SIZE;
+use crate::train::backend::{BackendChoice, select};
 use crate::train::gan::{GanOptimizers, gan_step};
 use crate::train::mle::mle_step;
 
@@ -51,6 +52,12 @@ pub struct TrainBench {
     pub kernel: LstmKernel,
     /// Seed of the weights and the random batches.
     pub seed: u64,
+    /// The compute backend.
+    pub backend: BackendChoice,
+    /// Windows per batch (the reference: [`BATCH`]).
+    pub batch: usize,
+    /// LSTM size of the generator (the reference: 256).
+    pub hidden: usize,
 }
 
 impl Default for TrainBench {
@@ -60,15 +67,29 @@ impl Default for TrainBench {
             runs: 7,
             kernel: LstmKernel::default(),
             seed: 42,
+            backend: BackendChoice::Auto,
+            batch: BATCH,
+            hidden: 256,
         }
     }
 }
 
-/// Runs the training benchmark on the CPU (`flex`) device, printing each figure as soon as it
-/// is known, and returns them as `(name, value, unit)`.
+/// Runs the training benchmark on the device `opts.backend` selects, printing each figure as
+/// soon as it is known (after a `# backend: ...` line), and returns them as
+/// `(name, value, unit)`.
 pub fn run_train_bench(opts: &TrainBench) -> anyhow::Result<Vec<(String, f64, String)>> {
     set_lstm_kernel(opts.kernel);
-    let device = crate::train::cpu_device();
+    let compute = select(opts.backend)?;
+    let device = compute.device;
+    println!(
+        "# backend: {}; batch {}, LSTM {}",
+        crate::train::device_name(&device),
+        opts.batch,
+        opts.hidden
+    );
+    if let Some(note) = &compute.note {
+        println!("# note: {note}");
+    }
     let mut figures = Vec::new();
     let mut emit = |name: &str, value: f64, unit: &str| {
         println!("{name} {value:.2} {unit}");
@@ -76,12 +97,12 @@ pub fn run_train_bench(opts: &TrainBench) -> anyhow::Result<Vec<(String, f64, St
         figures.push((name.to_string(), value, unit.to_string()));
     };
     emit("threads", rayon_threads() as f64, "threads");
-    let batches = random_batches(opts.seed, &device.clone().autodiff());
+    let batches = random_batches(opts.seed, opts.batch, &device.clone().autodiff());
     emit("mle_step_ms", mle_ms(opts, &device, &batches)?, "ms");
     emit("gan_step_ms", gan_ms(opts, &device, &batches)?, "ms");
     let generation_runs = opts.runs.clamp(3, 5);
     for batch in [1, 8] {
-        let ms = generate_ms(opts.seed, &device, batch, generation_runs)?;
+        let ms = generate_ms(opts, &device, batch, generation_runs)?;
         emit(&format!("generate_b{batch}_t{GENERATED}_ms"), ms, "ms");
     }
     let rss = peak_rss_mb().unwrap_or(f64::NAN);
@@ -107,15 +128,15 @@ pub fn rayon_threads() -> usize {
         .unwrap_or(1)
 }
 
-/// Four fixed random batches of `[BATCH, WINDOW_STEPS + 1]` token ids.
-fn random_batches(seed: u64, device: &Device) -> Vec<Tensor<2, Int>> {
+/// Four fixed random batches of `[batch, WINDOW_STEPS + 1]` token ids.
+fn random_batches(seed: u64, batch: usize, device: &Device) -> Vec<Tensor<2, Int>> {
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
     (0..4)
         .map(|_| {
-            let ids: Vec<i64> = (0..BATCH * (WINDOW_STEPS + 1))
+            let ids: Vec<i64> = (0..batch * (WINDOW_STEPS + 1))
                 .map(|_| rng.random_range(0..VOCAB_SIZE as i64))
                 .collect();
-            Tensor::from_data(TensorData::new(ids, [BATCH, WINDOW_STEPS + 1]), device)
+            Tensor::from_data(TensorData::new(ids, [batch, WINDOW_STEPS + 1]), device)
         })
         .collect()
 }
@@ -125,16 +146,17 @@ fn adam() -> ModuleOptimizer {
     AdamConfig::new().with_beta_1(0.5).with_beta_2(0.999).init()
 }
 
-fn reference_generator(seed: u64, device: &Device) -> anyhow::Result<Generator> {
-    device.seed(seed);
+fn reference_generator(opts: &TrainBench, device: &Device) -> anyhow::Result<Generator> {
+    device.seed(opts.seed);
     GeneratorConfig::new()
+        .with_hidden(opts.hidden)
         .init(device)
         .context("building the reference generator")
 }
 
 /// Median ms of one MLE step.
 fn mle_ms(opts: &TrainBench, device: &Device, batches: &[Tensor<2, Int>]) -> anyhow::Result<f64> {
-    let mut generator = Some(reference_generator(opts.seed, &device.clone().autodiff())?);
+    let mut generator = Some(reference_generator(opts, &device.clone().autodiff())?);
     let mut optimizer = adam();
     let mut step = 0u64;
     let mut failure = None;
@@ -157,7 +179,7 @@ fn mle_ms(opts: &TrainBench, device: &Device, batches: &[Tensor<2, Int>]) -> any
 /// Median ms of one GAN step (D update, then G update through D).
 fn gan_ms(opts: &TrainBench, device: &Device, batches: &[Tensor<2, Int>]) -> anyhow::Result<f64> {
     let autodiff = device.clone().autodiff();
-    let generator = reference_generator(opts.seed, &autodiff)?;
+    let generator = reference_generator(opts, &autodiff)?;
     let discriminator = DiscriminatorConfig::new()
         .init(&autodiff)
         .context("building the reference discriminator")?;
@@ -187,9 +209,14 @@ fn gan_ms(opts: &TrainBench, device: &Device, batches: &[Tensor<2, Int>]) -> any
 
 /// Median ms of generating `GENERATED` tokens after a `PRIMER`-token primer for `batch`
 /// variations at once.
-fn generate_ms(seed: u64, device: &Device, batch: usize, runs: usize) -> anyhow::Result<f64> {
-    let generator = reference_generator(seed, device)?;
-    let mut rng = StdRng::seed_from_u64(seed ^ batch as u64);
+fn generate_ms(
+    opts: &TrainBench,
+    device: &Device,
+    batch: usize,
+    runs: usize,
+) -> anyhow::Result<f64> {
+    let generator = reference_generator(opts, device)?;
+    let mut rng = StdRng::seed_from_u64(opts.seed ^ batch as u64);
     let primer: Vec<i64> = (0..batch * PRIMER)
         .map(|_| rng.random_range(0..VOCAB_SIZE as i64))
         .collect();

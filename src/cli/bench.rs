@@ -58,6 +58,15 @@ pub enum BenchCommand {
         /// Untimed warm-up runs.
         #[arg(long, default_value_t = 3)]
         warmup: usize,
+        /// The compute backend (`auto`: wgpu on a real GPU, else the CPU).
+        #[arg(long, value_enum, default_value = "auto")]
+        backend: crate::train::backend::BackendChoice,
+        /// Windows per batch (the reference configuration: 64).
+        #[arg(long, default_value_t = crate::bench::train::BATCH)]
+        batch: usize,
+        /// The generator's LSTM size (the reference configuration: 256).
+        #[arg(long, default_value_t = 256)]
+        hidden: usize,
     },
     /// CPU time per frame of the piano roll with 10,000 notes.
     Roll {
@@ -107,7 +116,14 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
             };
             crate::bench::dataset::run(&settings, &mut out)?;
         }
-        BenchCommand::Train { lstm, runs, warmup } => {
+        BenchCommand::Train {
+            lstm,
+            runs,
+            warmup,
+            backend,
+            batch,
+            hidden,
+        } => {
             let kernel = match lstm.as_str() {
                 "fused" => crate::model::fused_lstm::LstmKernel::Fused,
                 "stock" => crate::model::fused_lstm::LstmKernel::Stock,
@@ -117,11 +133,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
                 warmup: *warmup,
                 runs: *runs,
                 kernel,
+                backend: *backend,
+                batch: *batch,
+                hidden: *hidden,
                 ..crate::bench::train::TrainBench::default()
             };
-            for (name, value, unit) in crate::bench::train::run_train_bench(&settings)? {
-                writeln!(out, "{name} {value:.3} {unit}")?;
-            }
+            // The figures are printed as they are measured.
+            crate::bench::train::run_train_bench(&settings)?;
         }
         BenchCommand::Roll { notes, frames } => {
             for (name, value, unit) in crate::bench::roll::run_roll_bench(*notes, *frames) {

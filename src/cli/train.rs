@@ -20,10 +20,11 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::data::{DataSource, LoadOptions, PreprocessConfig, load_dataset, source_for};
 use crate::dataset_fetch;
+use crate::train::backend::{BackendChoice, select};
 use crate::train::config::{GanLoss, GeneratorOutput};
 use crate::train::{
-    StepStats, TrainConfig, TrainMessage, TrainWorker, Trainer, WorkerOptions, cpu_device,
-    device_name, read_manifest,
+    StepStats, TrainConfig, TrainMessage, TrainWorker, Trainer, WorkerOptions, device_name,
+    read_manifest,
 };
 
 /// The training variants `--variant` offers.
@@ -51,17 +52,6 @@ impl Variant {
             Variant::Crnn => GanLoss::Bce,
         }
     }
-}
-
-/// The compute backends `--backend` names.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
-pub enum BackendChoice {
-    /// A GPU when one exists, else the CPU (this build: always the CPU).
-    Auto,
-    /// burn's `flex` CPU backend.
-    Cpu,
-    /// burn's wgpu backend.
-    Wgpu,
 }
 
 /// What D sees of the generator's output (`--generator-output`).
@@ -168,13 +158,14 @@ pub struct TrainArgs {
 
 /// Runs `gan-studio train`.
 pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
-    if args.backend == BackendChoice::Wgpu {
-        anyhow::bail!("this build has no wgpu backend; use --backend cpu");
-    }
     if args.variant == Some(Variant::Crnn) {
         return run_crnn(args);
     }
-    let device = cpu_device();
+    let compute = select(args.backend)?;
+    if let Some(note) = &compute.note {
+        eprintln!("note: {note}");
+    }
+    let device = compute.device;
     let (config, sources, run_dir) = match &args.resume {
         Some(dir) => {
             let manifest = read_manifest(dir)?;
@@ -457,7 +448,7 @@ fn run_crnn(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     writeln!(
         stdout,
         "C-RNN-GAN on {} ({}), {} MLE + {} adversarial steps, run folder {}",
-        device_name(&cpu_device()),
+        device_name(&select(args.backend)?.device),
         dataset.stats.sources.join("; "),
         config.mle_steps,
         config.gan_steps,
@@ -473,6 +464,7 @@ fn run_crnn(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         out,
         seed: args.seed.unwrap_or(42),
         resume,
+        backend: args.backend,
     };
     let dir = run_crnn_cli(&dataset, config, &options, |s| {
         bar.set_position(s.step);

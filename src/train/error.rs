@@ -41,6 +41,9 @@ pub enum TrainError {
     /// The run's configuration is invalid.
     #[error(transparent)]
     Config(#[from] ConfigError),
+    /// The compute backend asked for is not available.
+    #[error(transparent)]
+    Backend(#[from] super::backend::BackendError),
 }
 
 /// A training configuration that cannot be read or used.

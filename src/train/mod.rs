@@ -8,8 +8,11 @@
 //! - [`checkpoint`]: the crash-safe run folder.
 //! - [`worker`]: the thread, its messages and controls.
 //!
+//! - [`backend`]: the CPU or wgpu device to train on.
+//!
 //! On the CPU (`flex`) backend the same configuration and seed give bit-identical losses.
 
+pub mod backend;
 pub mod checkpoint;
 pub mod config;
 pub mod crnn;
@@ -28,13 +31,20 @@ pub use worker::{Repaint, TrainControl, TrainMessage, TrainWorker, WorkerOptions
 
 use burn::tensor::Device;
 
-/// The device training runs on: the `flex` CPU backend (the fastest CPU backend measured
-/// here). Models are created on its autodiff form.
+/// The `flex` CPU device (the fastest CPU backend measured here); models are created on its
+/// autodiff form. [`backend::select`] chooses between it and wgpu.
 pub fn cpu_device() -> Device {
     Device::flex()
 }
 
-/// A short name of a device's backend for status lines.
-pub fn device_name(_device: &Device) -> &'static str {
-    "cpu (flex)"
+/// A short name of a device's backend for status lines: "cpu (flex)", or "wgpu (" + the
+/// adapter opened + ")".
+pub fn device_name(device: &Device) -> String {
+    match backend::backend_kind(device) {
+        backend::BackendKind::Cpu => "cpu (flex)".to_string(),
+        backend::BackendKind::Wgpu => match backend::opened_adapter() {
+            Some(adapter) => format!("wgpu ({adapter})"),
+            None => "wgpu".to_string(),
+        },
+    }
 }

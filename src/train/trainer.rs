@@ -236,6 +236,11 @@ impl Trainer {
         }
     }
 
+    /// The device the run trains on.
+    pub fn device(&self) -> &Device {
+        &self.device
+    }
+
     /// The run's configuration.
     pub fn config(&self) -> &TrainConfig {
         &self.config

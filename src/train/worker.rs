@@ -32,6 +32,8 @@ pub enum TrainMessage {
         total_steps: u64,
         /// Batches per epoch.
         steps_per_epoch: u64,
+        /// The compute backend, e.g. "cpu (flex)" (see [`super::device_name`]).
+        backend: String,
     },
     /// One step's figures.
     Step(StepStats),
@@ -219,6 +221,7 @@ fn run(
         step: trainer.step(),
         total_steps: trainer.config().total_steps(),
         steps_per_epoch: trainer.steps_per_epoch(),
+        backend: super::device_name(trainer.device()),
     });
     let mut stats_log = StatsLog::open(options.run_dir.as_deref(), trainer.step(), out);
     let mut paused = options.start_paused;

@@ -566,7 +566,7 @@ impl StudioApp {
             ui.label(format!(
                 "Model: {} · {}",
                 self.generate.model_label(),
-                crate::train::device_name(&crate::train::cpu_device())
+                self.train.backend_text()
             ));
             ui.separator();
             self.playback.status_ui(ui);

@@ -28,10 +28,10 @@ use crate::dataset_fetch;
 use crate::model::{DiscriminatorConfig, GeneratorConfig};
 use crate::music::tokens::{decode_notes_lenient, from_ids};
 use crate::music::{DEFAULT_TICKS_PER_QUARTER, Piece, Velocity};
+use crate::train::backend::{BackendChoice, select};
 use crate::train::config::GanLoss;
 use crate::train::{
     Phase, StepStats, TrainConfig, TrainControl, TrainMessage, TrainWorker, Trainer, WorkerOptions,
-    cpu_device,
 };
 
 /// What the run is doing.
@@ -301,6 +301,10 @@ pub struct TrainPanel {
     pending: Vec<(Level, String)>,
     /// The newest generator weights the worker published, not yet taken.
     new_weights: Option<(u64, Arc<GeneratorWeights>)>,
+    /// Where runs train: the CPU, wgpu, or the GPU when there is one.
+    backend: BackendChoice,
+    /// The backend the current (or last) run reported, e.g. "cpu (flex)".
+    backend_in_use: Option<String>,
 }
 
 impl TrainPanel {
@@ -332,6 +336,8 @@ impl TrainPanel {
             dialog: None,
             pending: Vec::new(),
             new_weights: None,
+            backend: BackendChoice::Auto,
+            backend_in_use: None,
         }
     }
 
@@ -442,6 +448,15 @@ impl TrainPanel {
         self.diversity.as_ref()
     }
 
+    /// The backend of the current (or last) run, e.g. "cpu (flex)"; before the first run, what
+    /// the choice will do.
+    pub fn backend_text(&self) -> String {
+        match &self.backend_in_use {
+            Some(backend) => backend.clone(),
+            None => format!("compute: {}", backend_label(self.backend)),
+        }
+    }
+
     /// A one-line state for the status bar, e.g. "training: step 120/600".
     pub fn status_text(&self) -> String {
         match &self.state {
@@ -469,7 +484,8 @@ impl TrainPanel {
         };
         let run_dir = new_run_dir(&self.runs_dir);
         let config = self.config.clone();
-        let make = move || Trainer::new(config, dataset, &cpu_device());
+        let backend = self.backend;
+        let make = move || Trainer::new(config, dataset, &select(backend)?.device);
         self.spawn(ctx, make, run_dir, notifications);
     }
 
@@ -492,7 +508,8 @@ impl TrainPanel {
             return;
         };
         let from = dir.clone();
-        let make = move || Trainer::resume(&from, dataset, &cpu_device());
+        let backend = self.backend;
+        let make = move || Trainer::resume(&from, dataset, &select(backend)?.device);
         self.spawn(ctx, make, dir, notifications);
     }
 
@@ -657,7 +674,9 @@ impl TrainPanel {
                 step,
                 total_steps,
                 steps_per_epoch,
+                backend,
             } => {
+                self.backend_in_use = Some(backend);
                 self.step = step;
                 self.total_steps = total_steps;
                 self.steps_per_epoch = steps_per_epoch;
@@ -860,6 +879,7 @@ impl TrainPanel {
     fn hyperparameters_ui(&mut self, ui: &mut egui::Ui) {
         let before = self.config.clone();
         let mut loss = self.config.loss;
+        let mut backend = self.backend;
         let c = &mut self.config;
         egui::Grid::new("train-hyperparameters-grid")
             .num_columns(2)
@@ -877,6 +897,23 @@ impl TrainPanel {
                     .on_hover_text(
                         "bce: the original GAN; wgan-clip / wgan-gp: a Wasserstein critic \
                          (choosing one applies its paper's optimizer settings)",
+                    );
+                ui.end_row();
+                let label = ui.label("Compute");
+                egui::ComboBox::from_id_salt("train-backend")
+                    .selected_text(backend_label(backend))
+                    .show_ui(ui, |ui| {
+                        for choice in [BackendChoice::Auto, BackendChoice::Cpu, BackendChoice::Wgpu]
+                        {
+                            ui.selectable_value(&mut backend, choice, backend_label(choice));
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id)
+                    .on_hover_text(
+                        "Where the networks train. Automatic: the graphics card when this \
+                         computer has one (through wgpu), else the processor. The choice \
+                         applies to the next run you start.",
                     );
                 ui.end_row();
                 labelled(
@@ -909,6 +946,7 @@ impl TrainPanel {
                     egui::DragValue::new(&mut c.checkpoint_every).range(0..=1_000_000),
                 );
             });
+        self.backend = backend;
         if loss != self.config.loss {
             self.config = self.config.clone().with_loss(loss).apply_loss_preset();
         }
@@ -1342,6 +1380,15 @@ fn sample_piece(ids: &[u32], epoch: u64) -> Option<Piece> {
     let mut piece = Piece::from_notes(DEFAULT_TICKS_PER_QUARTER, "Sample", notes).ok()?;
     piece.title = format!("Sample of epoch {epoch}");
     Some(piece)
+}
+
+/// What the Compute menu calls a backend choice.
+fn backend_label(choice: BackendChoice) -> &'static str {
+    match choice {
+        BackendChoice::Auto => "Automatic (GPU if present)",
+        BackendChoice::Cpu => "Processor (CPU)",
+        BackendChoice::Wgpu => "Graphics card (wgpu)",
+    }
 }
 
 #[cfg(test)]

@@ -10,7 +10,7 @@ use super::config::CrnnTrainConfig;
 use super::trainer::{CrnnStepStats, CrnnTrainer};
 use crate::data::Dataset;
 use crate::fsutil::write_atomic;
-use crate::train::cpu_device;
+use crate::train::backend::{BackendChoice, select};
 
 /// The file of step figures in a run folder.
 pub const CRNN_STATS_FILE: &str = "stats.jsonl";
@@ -26,6 +26,8 @@ pub struct CrnnRunOptions {
     pub seed: u64,
     /// Continue the run saved in `out` (its configuration is used, the one given is not).
     pub resume: bool,
+    /// The compute backend.
+    pub backend: BackendChoice,
 }
 
 /// Trains C-RNN-GAN on `dataset` as `options` say, calling `progress` after each step.
@@ -39,7 +41,7 @@ pub fn run_crnn_cli(
     options: &CrnnRunOptions,
     mut progress: impl FnMut(&CrnnStepStats),
 ) -> anyhow::Result<PathBuf> {
-    let device = cpu_device();
+    let device = select(options.backend)?.device;
     let out = options.out.as_path();
     let (mut trainer, mut lines) = if options.resume {
         let manifest = read_crnn_manifest(out)?;
