@@ -2,9 +2,10 @@
 //! median of several runs unless its name says otherwise.
 //!
 //! 1. Offline render speed of a 4-voice piece (16 s of music plus a 2 s tail) as a multiple
-//!    of real time, with and without reverb/chorus. Rendering is single-threaded, so this is
+//!    of real time, with and without the reverb. Rendering is single-threaded, so this is
 //!    one core's speed: `_wall` divides by elapsed time (lower on a busy machine), `_cpu` by
 //!    the CPU time the rendering thread actually got (Linux only).
+//!    `reverb_alone` times the reverb by itself (18 s of noise through it in 64-frame blocks).
 //! 2. Audition latency: from `Transport::audition` returning to the first non-silent sample
 //!    handed out by the engine, with the engine behind rodio's mixer on a simulated device
 //!    thread that pulls one device buffer per buffer period, paced by the wall clock (as the
@@ -20,6 +21,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use gan_studio::audio::effects::Reverb;
 use gan_studio::audio::{
     PlaybackSource, RenderOptions, SoundFont, Synth, Transport, playback, render_piece,
 };
@@ -37,6 +39,7 @@ fn main() {
     };
     render_speed(&font, true, "render_4voice_44k_effects");
     render_speed(&font, false, "render_4voice_44k_dry");
+    reverb_speed();
     callback_cost(&font);
     audition_latency(&font, 512, "audition_latency_512");
     audition_latency(&font, RATE / 20, "audition_latency_rodio_default_2205");
@@ -121,6 +124,35 @@ fn render_speed(font: &SoundFont, effects: bool, name: &str) {
     if !by_cpu.is_empty() {
         println!("{name}_cpu {:.0} x_realtime", median(by_cpu));
     }
+}
+
+/// The reverb alone: 18 s of white noise in 64-frame blocks, as a multiple of real time.
+fn reverb_speed() {
+    let frames = 18 * RATE as usize;
+    let mut seed: u32 = 0x9E37_79B9;
+    let input: Vec<f32> = (0..frames)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            (seed as f32 / u32::MAX as f32 - 0.5) * 0.2
+        })
+        .collect();
+    let mut left = vec![0.0f32; frames];
+    let mut right = vec![0.0f32; frames];
+    let mut speeds = Vec::new();
+    for _ in 0..7 {
+        let mut reverb = Reverb::new(RATE);
+        let start = Instant::now();
+        for at in (0..frames).step_by(64) {
+            let end = (at + 64).min(frames);
+            reverb.process(&input[at..end], &mut left[at..end], &mut right[at..end]);
+        }
+        let wall = start.elapsed().as_secs_f64();
+        speeds.push(frames as f64 / f64::from(RATE) / wall);
+    }
+    std::hint::black_box((&left, &right));
+    println!("reverb_alone_wall {:.0} x_realtime", median(speeds));
 }
 
 /// How long the engine takes to produce one 512-frame device buffer while a 4-voice piece

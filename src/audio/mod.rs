@@ -13,6 +13,7 @@
 //! - [`AudioOutput::open_default`] plays that source on the default device, or returns an
 //!   error (no panic) where there is no sound card.
 
+pub mod effects;
 mod engine;
 mod error;
 mod output;

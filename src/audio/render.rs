@@ -19,7 +19,7 @@ pub struct RenderOptions {
     pub program: Option<PresetId>,
     /// Seconds of silence-to-be after the last note ends, so release and reverb can ring out.
     pub tail_seconds: f64,
-    /// Reverb and chorus as the SoundFont asks for them.
+    /// Reverb as the SoundFont and each channel's send ask for it (see [`Synth`]).
     pub effects: bool,
 }
 
