@@ -7,6 +7,7 @@ pub mod generate;
 pub mod import;
 pub mod roll;
 pub mod train;
+pub mod ui;
 
 use std::time::{Duration, Instant};
 

@@ -77,6 +77,19 @@ pub enum BenchCommand {
         #[arg(long, default_value_t = 60)]
         frames: usize,
     },
+    /// Launch time, frame rate and memory of the real studio window, with and without a
+    /// training run (needs a display: run it under `xvfb-run -a`).
+    Ui {
+        /// Plain launches timed for the first frame (the median is printed).
+        #[arg(long, default_value_t = 5)]
+        launches: usize,
+        /// Seconds of the launch that trains (`--scene training`); 0 skips it.
+        #[arg(long, default_value_t = 20.0)]
+        training_secs: f64,
+        /// Seconds of the launch without training (`--scene studio`); 0 skips it.
+        #[arg(long, default_value_t = 8.0)]
+        studio_secs: f64,
+    },
     /// The Erk folk set from ABC to cached tokens (cold and warm), and a synthetic
     /// MAESTRO-sized MIDI corpus.
     Dataset {
@@ -145,6 +158,18 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
             for (name, value, unit) in crate::bench::roll::run_roll_bench(*notes, *frames) {
                 writeln!(out, "{name} {value:.3} {unit}")?;
             }
+        }
+        BenchCommand::Ui {
+            launches,
+            training_secs,
+            studio_secs,
+        } => {
+            let settings = crate::bench::ui::UiBench {
+                launches: *launches,
+                training_secs: *training_secs,
+                studio_secs: *studio_secs,
+            };
+            crate::bench::ui::run(&settings, &mut out)?;
         }
         BenchCommand::Generate { model, runs } => {
             let model = match model {

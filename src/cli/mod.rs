@@ -36,6 +36,10 @@ pub struct Cli {
     #[arg(long, value_enum, hide = true)]
     pub scene: Option<crate::ui::Scene>,
 
+    /// Record frame times and memory into this JSON file at exit (used by `bench ui`).
+    #[arg(long, value_name = "FILE", hide = true)]
+    pub bench_frames: Option<PathBuf>,
+
     /// MIDI or ABC files to open in the studio.
     #[arg(value_name = "FILE")]
     pub files: Vec<PathBuf>,
@@ -92,6 +96,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 files: cli.files,
                 data_dir: None,
                 scene: cli.scene,
+                bench_frames: cli.bench_frames,
             })?;
             Ok(ExitCode::SUCCESS)
         }

@@ -85,6 +85,7 @@ pub struct StudioApp {
     dataset_key: Option<u64>,
     eval_job: Option<Job<(Vec<Piece>, Vec<Piece>)>>,
     scene: Option<(Scene, u32)>,
+    bench: Option<crate::bench::ui::FrameRecorder>,
 }
 
 impl StudioApp {
@@ -146,6 +147,9 @@ impl StudioApp {
             dataset_key: None,
             eval_job: None,
             scene: options.scene.map(|s| (s, 0)),
+            bench: options
+                .bench_frames
+                .map(crate::bench::ui::FrameRecorder::new),
         };
         match default_model() {
             Ok(model) => app.generate.set_model(
@@ -812,7 +816,10 @@ fn install_fonts(ctx: &egui::Context) {
 }
 
 impl eframe::App for StudioApp {
-    fn logic(&mut self, ctx: &egui::Context, _frame: &mut eframe::Frame) {
+    fn logic(&mut self, ctx: &egui::Context, frame: &mut eframe::Frame) {
+        if let Some(bench) = &mut self.bench {
+            bench.begin_frame(ctx, frame);
+        }
         let dropped: Vec<PathBuf> = ctx.input(|i| {
             i.raw
                 .dropped_files
@@ -886,6 +893,10 @@ impl eframe::App for StudioApp {
         let ctx = ui.ctx().clone();
         self.windows_ui(&ctx);
         self.notifications.show(&ctx);
+        if let Some(bench) = &mut self.bench {
+            let running = *self.train.state() == super::TrainState::Running;
+            bench.end_frame(running, self.train.steps_done());
+        }
     }
 
     fn save(&mut self, storage: &mut dyn eframe::Storage) {
@@ -893,6 +904,9 @@ impl eframe::App for StudioApp {
     }
 
     fn on_exit(&mut self, _gl: Option<&eframe::glow::Context>) {
+        if let Some(Err(e)) = self.bench.as_ref().map(|b| b.write()) {
+            eprintln!("error: {e}");
+        }
         // Unsaved work goes to the autosave, offered for recovery at the next start; with
         // nothing unsaved there is nothing to recover.
         if let Some(path) = &self.autosave_path {

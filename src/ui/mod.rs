@@ -11,6 +11,7 @@ mod help;
 mod job;
 mod notify;
 mod playback;
+pub mod renderer;
 pub mod roll;
 mod train_panel;
 
@@ -35,6 +36,9 @@ pub struct LaunchOptions {
     pub data_dir: Option<std::path::PathBuf>,
     /// Put the studio in a prepared state (for the screenshot script).
     pub scene: Option<Scene>,
+    /// Record frame times and memory and write them to this file at exit, repainting
+    /// continuously (`gan-studio bench ui`; see [`crate::bench::ui`]).
+    pub bench_frames: Option<std::path::PathBuf>,
 }
 
 /// Prepared states of the studio for screenshots (`gan-studio --scene ...`).
@@ -51,8 +55,10 @@ pub enum Scene {
 }
 
 /// Opens the studio window and runs it until it is closed. Tries the wgpu renderer first and
-/// falls back to OpenGL (glow) when no wgpu adapter can be created.
+/// falls back to OpenGL (glow) when no wgpu adapter can be created or only software ones exist
+/// (see [`renderer`]; `GAN_STUDIO_RENDERER=wgpu|glow` overrides).
 pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
+    let choice = renderer::RendererChoice::from_env();
     let native = |renderer| eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("GAN Studio")
@@ -60,6 +66,7 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
             .with_min_inner_size([640.0, 400.0])
             .with_drag_and_drop(true),
         renderer,
+        wgpu_options: choice.wgpu_options(),
         ..Default::default()
     };
     let start = |renderer| {
@@ -70,13 +77,14 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
             Box::new(move |cc| Ok(Box::new(StudioApp::new(cc, options)))),
         )
     };
-    match start(eframe::Renderer::Wgpu) {
+    let [first, second] = choice.order();
+    match start(first) {
         Ok(()) => Ok(()),
-        Err(wgpu_error) => {
-            eprintln!("note: the wgpu renderer failed ({wgpu_error}); trying OpenGL");
-            start(eframe::Renderer::Glow).map_err(|glow_error| {
+        Err(first_error) => {
+            eprintln!("note: the {first} renderer failed ({first_error}); trying {second}");
+            start(second).map_err(|second_error| {
                 anyhow::anyhow!(
-                    "could not open the studio window: {glow_error} (wgpu: {wgpu_error}). \
+                    "could not open the studio window: {second_error} ({first}: {first_error}). \
                      Is a display available (DISPLAY or WAYLAND_DISPLAY)? \
                      The subcommands (see --help) work without one."
                 )

@@ -1,0 +1,787 @@
+//! `gan-studio bench ui`: launch time, frame rate and memory of the real studio window.
+//!
+//! The benchmark (the parent) starts the real binary several times with the hidden option
+//! `--bench-frames FILE`. In that mode the studio (the child) keeps repainting without pause,
+//! so the frame rate measures what the UI can do rather than how often training messages
+//! arrive, and a [`FrameRecorder`] notes every frame; at exit it writes a [`FrameReport`]
+//! (JSON) to `FILE`. The parent reads the reports and prints `name value unit` lines.
+//!
+//! What is measured, exactly:
+//! - **first frame**: from the parent's clock just before it spawns the process to the start
+//!   of the studio's *second* frame. By then the first frame has been laid out (`logic` +
+//!   `ui`), tessellated, painted and handed to the window system (eframe shows the window
+//!   after that first paint). `first_update_ms` is the end of the first `ui` call instead
+//!   (before tessellation and painting). Both use the wall clock (UNIX epoch), so they hold
+//!   across the two processes; they include process start, window and renderer creation,
+//!   font and model loading.
+//! - **frame interval**: the time between the starts of consecutive frames (the start of
+//!   `App::logic`); frames per second are frames counted over the time they span.
+//! - **frame CPU**: eframe's own figure for a whole frame (`logic`, `ui`, tessellation and
+//!   rendering, without waiting for vsync), as it reports it at the next frame.
+//!   `update_ms` is the time of `logic` + `ui` alone on the UI thread. eframe leaves out of
+//!   this figure the time wgpu spends in `submit`, `present` and acquiring the next surface
+//!   (it counts it as vsync), and a software rasterizer such as lavapipe does its drawing
+//!   there; the frame rate is the figure that always includes the drawing.
+//! - **memory**: `VmHWM` (the peak resident set of the whole process, training included) from
+//!   `/proc/self/status` at exit, and the largest `VmRSS` sampled while training ran.
+//!
+//! A frame that egui runs in two passes (a rare layout correction) is recorded once, with the
+//! time of its first pass.
+//!
+//! The children run with a fresh data folder (`GAN_STUDIO_DATA`, the folk set linked in when
+//! it is there) and a fresh `XDG_DATA_HOME` (no saved window settings), removed afterwards, so
+//! the runs are alike and the user's folders are left alone. The data-set cache is the
+//! user's, as in a normal start. The children inherit the environment, so
+//! `GAN_STUDIO_RENDERER=wgpu` (or `glow`) measures a given renderer (see
+//! [`crate::ui::renderer`]).
+
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use serde::{Deserialize, Serialize};
+
+use super::median_f64;
+
+/// How often the resident memory is sampled while training runs.
+const RSS_PROBE_EVERY: Duration = Duration::from_millis(250);
+/// Frames of the studio scene in its first seconds are left out: the scene is still being
+/// set up (the variation is being generated on a worker).
+const STUDIO_SETTLE_S: f64 = 2.0;
+/// How long a child may run past its `--exit-after` before it is stopped.
+const EXIT_GRACE: Duration = Duration::from_secs(120);
+
+/// Errors of the UI benchmark; each names the file or process concerned.
+#[derive(Debug, thiserror::Error)]
+pub enum UiBenchError {
+    /// No display to open a window on.
+    #[error(
+        "bench ui needs a display, and neither DISPLAY nor WAYLAND_DISPLAY is set: \
+         run it under a virtual one, e.g. `xvfb-run -a gan-studio bench ui`"
+    )]
+    NoDisplay,
+    /// The running binary could not be located.
+    #[error("could not find the gan-studio binary to launch: {0}")]
+    NoBinary(#[source] io::Error),
+    /// The scratch folder could not be made.
+    #[error("could not prepare the benchmark folder: {source}: {path}")]
+    Workspace {
+        /// The folder.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The studio could not be started.
+    #[error("could not start the studio: {source}: {path}")]
+    Spawn {
+        /// The binary.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The studio ran far past its `--exit-after` and was stopped.
+    #[error("the studio ({what}) did not close within {secs:.0} s and was stopped")]
+    Timeout {
+        /// Which launch.
+        what: String,
+        /// Seconds waited.
+        secs: f64,
+    },
+    /// The studio exited with an error.
+    #[error("the studio ({what}) failed ({status}): {stderr}")]
+    Failed {
+        /// Which launch.
+        what: String,
+        /// Its exit status.
+        status: ExitStatus,
+        /// The end of its standard error.
+        stderr: String,
+    },
+    /// The frame record could not be read.
+    #[error("could not read the frame record: {source}: {path}")]
+    Read {
+        /// The record.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// The frame record is not valid JSON of the expected shape.
+    #[error("the frame record is not valid: {source}: {path}")]
+    Parse {
+        /// The record.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The frame record could not be written (in the studio).
+    #[error("could not write the frame record: {source}: {path}")]
+    Write {
+        /// The record.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: io::Error,
+    },
+    /// A launch recorded too few frames to measure anything.
+    #[error("the studio ({what}) recorded no {which} frames in {secs:.0} s: {path}")]
+    NoFrames {
+        /// Which launch.
+        what: String,
+        /// Which frames were looked for.
+        which: String,
+        /// How long it ran.
+        secs: f64,
+        /// The record.
+        path: PathBuf,
+    },
+    /// Printing the figures failed.
+    #[error("could not print the figures: {0}")]
+    Output(#[from] io::Error),
+}
+
+/// One frame of the studio, as the [`FrameRecorder`] saw it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrameSample {
+    /// When the frame began (start of `App::logic`), in seconds since the recorder started.
+    pub t_s: f64,
+    /// Milliseconds of `logic` + `ui` on the UI thread.
+    pub update_ms: f64,
+    /// Milliseconds of the whole frame by eframe's count (update, tessellation, rendering;
+    /// no vsync wait); `None` for the last frame, whose figure eframe never reported.
+    pub frame_cpu_ms: Option<f64>,
+    /// Whether the training worker was running (stepping) during the frame.
+    pub training: bool,
+    /// Training steps done when the frame ended.
+    pub steps: u64,
+}
+
+/// What the studio writes at exit in `--bench-frames` mode.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct FrameReport {
+    /// The renderer and adapter, e.g. `wgpu: llvmpipe (Vulkan, Cpu)` or `glow`.
+    pub renderer: String,
+    /// Wall-clock time (seconds since the UNIX epoch) at which the first `ui` call ended.
+    pub first_update_unix_s: Option<f64>,
+    /// Wall-clock time (seconds since the UNIX epoch) at which the second frame began, that
+    /// is when the first one had been painted.
+    pub first_frame_unix_s: Option<f64>,
+    /// Every frame, in order.
+    pub frames: Vec<FrameSample>,
+    /// Peak resident memory of the process at exit (`VmHWM`), MB.
+    pub vm_hwm_mb: Option<f64>,
+    /// Resident memory at exit (`VmRSS`), MB.
+    pub vm_rss_mb: Option<f64>,
+    /// The largest `VmRSS` sampled while training ran, MB.
+    pub training_rss_max_mb: Option<f64>,
+}
+
+/// Records the studio's frames in `--bench-frames` mode (see the module docs); the studio calls
+/// [`FrameRecorder::begin_frame`] first thing in `logic`, [`FrameRecorder::end_frame`] last
+/// thing in `ui`, and [`FrameRecorder::write`] at exit.
+#[derive(Debug)]
+pub struct FrameRecorder {
+    path: PathBuf,
+    started: Instant,
+    last_frame_nr: Option<u64>,
+    frame_began: Option<Instant>,
+    last_rss_probe: Option<Instant>,
+    report: FrameReport,
+}
+
+impl FrameRecorder {
+    /// A recorder that will write its report to `path`.
+    pub fn new(path: PathBuf) -> Self {
+        FrameRecorder {
+            path,
+            started: Instant::now(),
+            last_frame_nr: None,
+            frame_began: None,
+            last_rss_probe: None,
+            report: FrameReport::default(),
+        }
+    }
+
+    /// Notes the start of a frame and asks for the next one at once (continuous repainting).
+    /// A second egui pass of the same frame is ignored.
+    pub fn begin_frame(&mut self, ctx: &egui::Context, frame: &eframe::Frame) {
+        ctx.request_repaint();
+        let frame_nr = ctx.cumulative_frame_nr();
+        if self.last_frame_nr == Some(frame_nr) {
+            return;
+        }
+        self.last_frame_nr = Some(frame_nr);
+        if self.report.renderer.is_empty() {
+            self.report.renderer = renderer_name(frame);
+        }
+        let cpu_ms = frame.info().cpu_usage.map(|s| f64::from(s) * 1000.0);
+        self.begin(cpu_ms);
+    }
+
+    /// [`FrameRecorder::begin_frame`] without egui: `previous_cpu_ms` is the previous frame's
+    /// whole-frame time.
+    fn begin(&mut self, previous_cpu_ms: Option<f64>) {
+        if let Some(last) = self.report.frames.last_mut() {
+            last.frame_cpu_ms = previous_cpu_ms;
+        }
+        if self.report.frames.len() == 1 && self.report.first_frame_unix_s.is_none() {
+            self.report.first_frame_unix_s = Some(unix_now_s());
+        }
+        self.frame_began = Some(Instant::now());
+    }
+
+    /// Notes the end of a frame's `ui`, with the training worker's state (`training`: it is
+    /// stepping) and its step count.
+    pub fn end_frame(&mut self, training: bool, steps: u64) {
+        let Some(began) = self.frame_began.take() else {
+            return;
+        };
+        let now = Instant::now();
+        if self.report.first_update_unix_s.is_none() {
+            self.report.first_update_unix_s = Some(unix_now_s());
+        }
+        if training
+            && self
+                .last_rss_probe
+                .is_none_or(|t| now.duration_since(t) >= RSS_PROBE_EVERY)
+        {
+            self.last_rss_probe = Some(now);
+            if let Some(rss) = proc_status_mb("VmRSS:") {
+                let max = self.report.training_rss_max_mb.get_or_insert(rss);
+                *max = max.max(rss);
+            }
+        }
+        self.report.frames.push(FrameSample {
+            t_s: began.duration_since(self.started).as_secs_f64(),
+            update_ms: now.duration_since(began).as_secs_f64() * 1000.0,
+            frame_cpu_ms: None,
+            training,
+            steps,
+        });
+    }
+
+    /// The report so far.
+    pub fn report(&self) -> &FrameReport {
+        &self.report
+    }
+
+    /// Writes the report (with the memory figures of this moment) to its file, atomically.
+    pub fn write(&self) -> Result<(), UiBenchError> {
+        let mut report = self.report.clone();
+        report.vm_hwm_mb = proc_status_mb("VmHWM:");
+        report.vm_rss_mb = proc_status_mb("VmRSS:");
+        let bytes = serde_json::to_vec(&report).map_err(|e| UiBenchError::Write {
+            path: self.path.clone(),
+            source: io::Error::other(e),
+        })?;
+        crate::fsutil::write_atomic(&self.path, &bytes).map_err(|source| UiBenchError::Write {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// The renderer eframe runs with, and for wgpu the adapter (name, graphics API, device type).
+pub fn renderer_name(frame: &eframe::Frame) -> String {
+    if let Some(state) = frame.wgpu_render_state() {
+        let info = state.adapter.get_info();
+        format!(
+            "wgpu: {} ({:?}, {:?})",
+            info.name, info.backend, info.device_type
+        )
+    } else if frame.gl().is_some() {
+        "glow (OpenGL)".to_owned()
+    } else {
+        "unknown".to_owned()
+    }
+}
+
+/// A `/proc/self/status` line such as `VmRSS:` in MB, where the platform has one.
+fn proc_status_mb(key: &str) -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with(key))?;
+    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}
+
+/// Seconds since the UNIX epoch (0 if the clock is before it).
+fn unix_now_s() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// Frame figures over a selection of frames.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FrameStats {
+    /// Frame intervals counted (pairs of consecutive selected frames).
+    pub intervals: usize,
+    /// Seconds those intervals span.
+    pub seconds: f64,
+    /// Frames per second: intervals / seconds.
+    pub fps: f64,
+    /// Median whole-frame time by eframe's count, ms.
+    pub frame_cpu_ms_median: f64,
+    /// 95th percentile (nearest rank) of the whole-frame time, ms.
+    pub frame_cpu_ms_p95: f64,
+    /// Median time of `logic` + `ui`, ms.
+    pub update_ms_median: f64,
+    /// Training steps from the first to the last selected frame.
+    pub steps: u64,
+}
+
+/// Frame figures over the frames `keep` selects. An interval counts when a frame and the one
+/// before it are both selected, so gaps (frames left out) never stretch an interval. `None`
+/// when fewer than two consecutive frames are selected.
+pub fn frame_stats(
+    frames: &[FrameSample],
+    keep: impl Fn(&FrameSample) -> bool,
+) -> Option<FrameStats> {
+    let kept: Vec<bool> = frames.iter().map(&keep).collect();
+    let mut intervals = 0;
+    let mut seconds = 0.0;
+    for i in 1..frames.len() {
+        if kept[i] && kept[i - 1] {
+            intervals += 1;
+            seconds += frames[i].t_s - frames[i - 1].t_s;
+        }
+    }
+    if intervals == 0 || seconds <= 0.0 {
+        return None;
+    }
+    let selected: Vec<&FrameSample> = frames
+        .iter()
+        .zip(&kept)
+        .filter(|(_, k)| **k)
+        .map(|(f, _)| f)
+        .collect();
+    let cpu: Vec<f64> = selected.iter().filter_map(|f| f.frame_cpu_ms).collect();
+    let update: Vec<f64> = selected.iter().map(|f| f.update_ms).collect();
+    let steps = match (selected.first(), selected.last()) {
+        (Some(first), Some(last)) => last.steps.saturating_sub(first.steps),
+        _ => 0,
+    };
+    Some(FrameStats {
+        intervals,
+        seconds,
+        fps: intervals as f64 / seconds,
+        frame_cpu_ms_median: median_f64(&cpu),
+        frame_cpu_ms_p95: percentile(&cpu, 0.95),
+        update_ms_median: median_f64(&update),
+        steps,
+    })
+}
+
+/// The `p` quantile (0..=1) by nearest rank: the smallest value with at least `p` of the
+/// values at or below it. NaN for an empty list.
+pub fn percentile(values: &[f64], p: f64) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    if sorted.is_empty() {
+        return f64::NAN;
+    }
+    let rank = (p * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+/// Settings of the UI benchmark.
+#[derive(Clone, Debug)]
+pub struct UiBench {
+    /// Plain launches timed for the first frame (the median is printed).
+    pub launches: usize,
+    /// Seconds the training launch runs (`--scene training`); 0 skips it.
+    pub training_secs: f64,
+    /// Seconds the launch without training runs (`--scene studio`); 0 skips it.
+    pub studio_secs: f64,
+}
+
+impl Default for UiBench {
+    fn default() -> Self {
+        UiBench {
+            launches: 5,
+            training_secs: 20.0,
+            studio_secs: 8.0,
+        }
+    }
+}
+
+/// Runs the UI benchmark with the running binary and prints its figures to `out`.
+pub fn run(settings: &UiBench, out: &mut impl Write) -> Result<(), UiBenchError> {
+    if std::env::var_os("DISPLAY").is_none_or(|d| d.is_empty())
+        && std::env::var_os("WAYLAND_DISPLAY").is_none_or(|d| d.is_empty())
+    {
+        return Err(UiBenchError::NoDisplay);
+    }
+    let exe = std::env::current_exe().map_err(UiBenchError::NoBinary)?;
+    let work = Workspace::new()?;
+
+    if settings.launches > 0 {
+        let mut first_frame = Vec::new();
+        let mut first_update = Vec::new();
+        let mut renderer = String::new();
+        for i in 0..settings.launches {
+            let what = format!("launch {}", i + 1);
+            let (spawned, report, path) = work.launch(&exe, &what, &[], 1.0)?;
+            let (Some(frame), Some(update)) =
+                (report.first_frame_unix_s, report.first_update_unix_s)
+            else {
+                return Err(UiBenchError::NoFrames {
+                    what,
+                    which: "first".into(),
+                    secs: 1.0,
+                    path,
+                });
+            };
+            first_frame.push((frame - spawned) * 1000.0);
+            first_update.push((update - spawned) * 1000.0);
+            renderer = report.renderer;
+        }
+        writeln!(out, "# renderer: {renderer}")?;
+        writeln!(
+            out,
+            "# first frame: spawn to the end of the first painted frame, median of {} launches \
+             (each: {})",
+            first_frame.len(),
+            list_ms(&first_frame)
+        )?;
+        emit(out, "first_frame_ms", median_f64(&first_frame), "ms")?;
+        emit(out, "first_update_ms", median_f64(&first_update), "ms")?;
+    }
+
+    if settings.training_secs > 0.0 {
+        let what = "training scene";
+        let (_, report, path) =
+            work.launch(&exe, what, &["--scene", "training"], settings.training_secs)?;
+        let stats =
+            frame_stats(&report.frames, |f| f.training).ok_or_else(|| UiBenchError::NoFrames {
+                what: what.into(),
+                which: "training".into(),
+                secs: settings.training_secs,
+                path: path.clone(),
+            })?;
+        writeln!(out, "# renderer: {}", report.renderer)?;
+        writeln!(
+            out,
+            "# while training ran: {} frames over {:.1} s, {} training steps",
+            stats.intervals, stats.seconds, stats.steps
+        )?;
+        emit(out, "training_fps", stats.fps, "fps")?;
+        emit(out, "frame_cpu_ms_median", stats.frame_cpu_ms_median, "ms")?;
+        emit(out, "frame_cpu_ms_p95", stats.frame_cpu_ms_p95, "ms")?;
+        emit(out, "update_ms_median", stats.update_ms_median, "ms")?;
+        emit(out, "training_steps", stats.steps as f64, "steps")?;
+        emit(
+            out,
+            "training_steps_per_s",
+            stats.steps as f64 / stats.seconds,
+            "steps/s",
+        )?;
+        emit(
+            out,
+            "training_rss_max_mb",
+            report.training_rss_max_mb.unwrap_or(f64::NAN),
+            "MB",
+        )?;
+        emit(
+            out,
+            "peak_rss_mb",
+            report.vm_hwm_mb.unwrap_or(f64::NAN),
+            "MB",
+        )?;
+    }
+
+    if settings.studio_secs > 0.0 {
+        let what = "studio scene";
+        let (_, report, path) =
+            work.launch(&exe, what, &["--scene", "studio"], settings.studio_secs)?;
+        let stats = frame_stats(&report.frames, |f| !f.training && f.t_s >= STUDIO_SETTLE_S)
+            .ok_or_else(|| UiBenchError::NoFrames {
+                what: what.into(),
+                which: "settled".into(),
+                secs: settings.studio_secs,
+                path: path.clone(),
+            })?;
+        writeln!(
+            out,
+            "# without training (studio scene): {} frames over {:.1} s",
+            stats.intervals, stats.seconds
+        )?;
+        emit(out, "studio_fps", stats.fps, "fps")?;
+        emit(
+            out,
+            "studio_frame_cpu_ms_median",
+            stats.frame_cpu_ms_median,
+            "ms",
+        )?;
+        emit(out, "studio_frame_cpu_ms_p95", stats.frame_cpu_ms_p95, "ms")?;
+        emit(out, "studio_update_ms_median", stats.update_ms_median, "ms")?;
+        emit(
+            out,
+            "studio_peak_rss_mb",
+            report.vm_hwm_mb.unwrap_or(f64::NAN),
+            "MB",
+        )?;
+    }
+    Ok(())
+}
+
+fn emit(out: &mut impl Write, name: &str, value: f64, unit: &str) -> io::Result<()> {
+    writeln!(out, "{name} {value:.3} {unit}")
+}
+
+fn list_ms(values: &[f64]) -> String {
+    values
+        .iter()
+        .map(|v| format!("{v:.0}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+        + " ms"
+}
+
+/// A scratch folder for the children (data folder, XDG data home, reports), removed on drop.
+struct Workspace {
+    dir: PathBuf,
+    data: PathBuf,
+    xdg_data: PathBuf,
+}
+
+impl Workspace {
+    fn new() -> Result<Self, UiBenchError> {
+        let stamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dir = std::env::temp_dir().join(format!(
+            "gan-studio-bench-ui-{}-{stamp}",
+            std::process::id()
+        ));
+        let data = dir.join("data");
+        let xdg_data = dir.join("xdg-data");
+        let make = |path: &Path| {
+            std::fs::create_dir_all(path).map_err(|source| UiBenchError::Workspace {
+                path: path.to_path_buf(),
+                source,
+            })
+        };
+        make(&data)?;
+        make(&xdg_data)?;
+        let work = Workspace {
+            dir,
+            data,
+            xdg_data,
+        };
+        work.link_folk_set()?;
+        Ok(work)
+    }
+
+    /// Links the user's folk set into the scratch data folder (else the studio falls back to
+    /// its built-in demo melodies).
+    fn link_folk_set(&self) -> Result<(), UiBenchError> {
+        let Ok(real) = crate::dataset_fetch::data_dir() else {
+            return Ok(());
+        };
+        let folk = crate::dataset_fetch::folk_dir_in(&real);
+        if !folk.is_dir() {
+            return Ok(());
+        }
+        let link = crate::dataset_fetch::folk_dir_in(&self.data);
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&folk, &link)
+            .map_err(|source| UiBenchError::Workspace { path: link, source })?;
+        Ok(())
+    }
+
+    /// Starts the studio with `args`, waits for it to close by itself after `secs` seconds,
+    /// and returns the wall-clock time just before the spawn, its report and the report's
+    /// path.
+    fn launch(
+        &self,
+        exe: &Path,
+        what: &str,
+        args: &[&str],
+        secs: f64,
+    ) -> Result<(f64, FrameReport, PathBuf), UiBenchError> {
+        let name = what.replace(' ', "-");
+        let record = self.dir.join(format!("{name}.json"));
+        let stderr_path = self.dir.join(format!("{name}.stderr"));
+        let workspace_error = |path: &Path| {
+            let path = path.to_path_buf();
+            move |source| UiBenchError::Workspace { path, source }
+        };
+        let stderr = std::fs::File::create(&stderr_path).map_err(workspace_error(&stderr_path))?;
+        let mut command = Command::new(exe);
+        command
+            .arg("--bench-frames")
+            .arg(&record)
+            .arg("--exit-after")
+            .arg(format!("{secs}"))
+            .args(args)
+            .env(crate::dataset_fetch::DATA_DIR_ENV, &self.data)
+            .env("XDG_DATA_HOME", &self.xdg_data)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(stderr);
+        let spawned = unix_now_s();
+        let child = command.spawn().map_err(|source| UiBenchError::Spawn {
+            path: exe.to_path_buf(),
+            source,
+        })?;
+        let status = wait_for(child, Duration::from_secs_f64(secs) + EXIT_GRACE, what)?;
+        if !status.success() {
+            let text = std::fs::read_to_string(&stderr_path).unwrap_or_default();
+            return Err(UiBenchError::Failed {
+                what: what.into(),
+                status,
+                stderr: tail(&text, 2000),
+            });
+        }
+        let report = read_report(&record)?;
+        Ok((spawned, report, record))
+    }
+}
+
+impl Drop for Workspace {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Reads a frame record written by the studio.
+pub fn read_report(path: &Path) -> Result<FrameReport, UiBenchError> {
+    let bytes = std::fs::read(path).map_err(|source| UiBenchError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    serde_json::from_slice(&bytes).map_err(|source| UiBenchError::Parse {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Waits for `child` to exit, stopping it after `limit`.
+fn wait_for(mut child: Child, limit: Duration, what: &str) -> Result<ExitStatus, UiBenchError> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(status);
+        }
+        if start.elapsed() >= limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(UiBenchError::Timeout {
+                what: what.into(),
+                secs: limit.as_secs_f64(),
+            });
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// The last `max` bytes of `text` (cut at a character boundary), trimmed.
+fn tail(text: &str, max: usize) -> String {
+    let mut start = text.len().saturating_sub(max);
+    while !text.is_char_boundary(start) {
+        start += 1;
+    }
+    text[start..].trim().to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn frame(t_s: f64, cpu: Option<f64>, training: bool, steps: u64) -> FrameSample {
+        FrameSample {
+            t_s,
+            update_ms: t_s * 10.0,
+            frame_cpu_ms: cpu,
+            training,
+            steps,
+        }
+    }
+
+    #[test]
+    fn frame_rate_counts_intervals_between_selected_frames_only() {
+        // Training frames at 1.0, 1.1, 1.3 then a gap (frame 4 not training), then 2.0, 2.5.
+        // Intervals: 0.1 + 0.2 (first run) + 0.5 (second run) = 0.8 s for 3 intervals.
+        let frames = [
+            frame(0.0, Some(50.0), false, 0),
+            frame(1.0, Some(10.0), true, 5),
+            frame(1.1, Some(20.0), true, 6),
+            frame(1.3, Some(30.0), true, 8),
+            frame(1.8, Some(99.0), false, 9),
+            frame(2.0, Some(40.0), true, 10),
+            frame(2.5, None, true, 12),
+        ];
+        let stats = frame_stats(&frames, |f| f.training).unwrap();
+        assert_eq!(stats.intervals, 3);
+        assert!((stats.seconds - 0.8).abs() < 1e-12);
+        assert!((stats.fps - 3.0 / 0.8).abs() < 1e-9);
+        // CPU of the selected frames that have one: 10, 20, 30, 40.
+        assert_eq!(stats.frame_cpu_ms_median, 25.0);
+        assert_eq!(stats.frame_cpu_ms_p95, 40.0);
+        // update_ms = 10 * t: 10, 11, 13, 20, 25 -> median 13.
+        assert!((stats.update_ms_median - 13.0).abs() < 1e-9);
+        assert_eq!(stats.steps, 12 - 5);
+    }
+
+    #[test]
+    fn no_stats_without_two_consecutive_selected_frames() {
+        let frames = [
+            frame(0.0, None, true, 0),
+            frame(1.0, None, false, 0),
+            frame(2.0, None, true, 0),
+        ];
+        assert_eq!(frame_stats(&frames, |f| f.training), None);
+        assert_eq!(frame_stats(&[], |_| true), None);
+    }
+
+    #[test]
+    fn percentile_by_nearest_rank() {
+        let values: Vec<f64> = (1..=20).rev().map(f64::from).collect();
+        assert_eq!(percentile(&values, 0.95), 19.0);
+        assert_eq!(percentile(&values, 0.5), 10.0);
+        assert_eq!(percentile(&values, 1.0), 20.0);
+        assert_eq!(percentile(&values, 0.0), 1.0);
+        assert_eq!(percentile(&[7.0], 0.95), 7.0);
+        assert!(percentile(&[], 0.95).is_nan());
+    }
+
+    #[test]
+    fn recorder_gives_each_frame_the_cpu_time_reported_at_the_next() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("frames.json");
+        let mut recorder = FrameRecorder::new(path.clone());
+        recorder.begin(None);
+        recorder.end_frame(false, 0);
+        assert!(recorder.report().first_update_unix_s.is_some());
+        assert!(recorder.report().first_frame_unix_s.is_none());
+        recorder.begin(Some(12.5));
+        assert!(recorder.report().first_frame_unix_s.is_some());
+        recorder.end_frame(true, 3);
+        // A second end without a begin (a second egui pass) records nothing.
+        recorder.end_frame(true, 4);
+        recorder.write().unwrap();
+        let report = read_report(&path).unwrap();
+        assert_eq!(report.frames.len(), 2);
+        assert_eq!(report.frames[0].frame_cpu_ms, Some(12.5));
+        assert_eq!(report.frames[1].frame_cpu_ms, None);
+        assert!(report.frames[1].training);
+        assert_eq!(report.frames[1].steps, 3);
+        assert!(report.frames[1].t_s >= report.frames[0].t_s);
+        assert!(report.first_frame_unix_s >= report.first_update_unix_s);
+        if cfg!(target_os = "linux") {
+            assert!(report.vm_hwm_mb.is_some_and(|mb| mb > 0.0));
+            assert!(report.training_rss_max_mb.is_some_and(|mb| mb > 0.0));
+        }
+    }
+
+    #[test]
+    fn tail_keeps_the_end_at_a_character_boundary() {
+        assert_eq!(tail("abc♯def", 4), "def");
+        assert_eq!(tail("  short ", 100), "short");
+    }
+}
