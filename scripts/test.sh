@@ -32,7 +32,10 @@ runner=()
 if [ -z "${DISPLAY:-}" ]; then
   runner=(xvfb-run -a -s "-screen 0 1280x800x24")
 fi
-# The folk set (fetched, never committed) for the tests that read every Erk tune.
-cargo run --locked --quiet -- dataset fetch
+# Build the tests first, then fetch the folk set (never committed; the tests read every Erk
+# tune) with the binary that build made. (`cargo run` would build burn and the GUI stack a
+# second time: without the dev-dependencies, cargo unifies their features differently.)
+cargo test --locked --no-run --lib --bins --tests
+"$CARGO_TARGET_DIR/debug/gan-studio" dataset fetch
 "${runner[@]}" cargo test --locked --lib --bins --tests "$@"
 "${runner[@]}" cargo test --locked --doc
