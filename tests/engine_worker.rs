@@ -42,6 +42,7 @@ fn a_run_reports_steps_epochs_samples_checkpoints_and_its_end() {
     let options = WorkerOptions {
         run_dir: Some(run.clone()),
         start_paused: false,
+        background: false,
         repaint: Some(Arc::new(move || {
             counter.fetch_add(1, Ordering::SeqCst);
         })),
@@ -112,6 +113,7 @@ fn a_paused_worker_runs_single_steps_and_stops_on_request() {
     let make = move || Trainer::new(small_config(50, 0), data, &Device::flex());
     let options = WorkerOptions {
         start_paused: true,
+        background: false,
         ..WorkerOptions::default()
     };
     let worker = TrainWorker::spawn(make, options).unwrap();

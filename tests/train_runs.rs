@@ -183,6 +183,7 @@ fn a_diverging_run_stops_naming_the_step_and_keeps_its_last_good_checkpoint() {
     let options = WorkerOptions {
         run_dir: Some(run.clone()),
         start_paused: true,
+        background: false,
         repaint: None,
     };
     let worker = TrainWorker::spawn(make, options).unwrap();

@@ -117,6 +117,10 @@ pub struct WorkerOptions {
     pub start_paused: bool,
     /// Called after each message.
     pub repaint: Option<Repaint>,
+    /// Run the training thread at a lower scheduling priority (Linux: nice +5), so that the
+    /// window that shows it keeps drawing smoothly when the cores are busy. The command line
+    /// trains at normal priority.
+    pub background: bool,
 }
 
 /// A running training worker.
@@ -138,6 +142,9 @@ impl TrainWorker {
         let thread = thread::Builder::new()
             .name("gan-studio-train".into())
             .spawn(move || {
+                if options.background {
+                    lower_thread_priority();
+                }
                 let out = Outbox {
                     tx: message_tx,
                     repaint: options.repaint.clone(),
@@ -187,6 +194,22 @@ impl Drop for TrainWorker {
         let _ = self.controls.send(TrainControl::Stop);
     }
 }
+
+/// Lowers the calling thread's scheduling priority a little (nice +5). Best effort: where it
+/// is not supported or not allowed nothing changes.
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn lower_thread_priority() {
+    // SAFETY: `gettid` and `setpriority` take plain integers and touch no memory of ours; on
+    // Linux the nice value is per thread, and `PRIO_PROCESS` with a thread id names this one.
+    unsafe {
+        let tid = libc::gettid();
+        libc::setpriority(libc::PRIO_PROCESS, tid as libc::id_t, 5);
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn lower_thread_priority() {}
 
 struct Outbox {
     tx: Sender<TrainMessage>,
@@ -436,4 +459,30 @@ fn save(trainer: &Trainer, out: &Outbox, options: &WorkerOptions) -> Result<(), 
         publish_weights(trainer, out);
     }
     Ok(())
+}
+
+#[cfg(all(test, target_os = "linux"))]
+mod tests {
+    #[test]
+    #[allow(unsafe_code)]
+    fn a_background_worker_thread_runs_at_a_lower_priority() {
+        let nice = std::thread::spawn(|| {
+            super::lower_thread_priority();
+            // SAFETY: plain integer calls about this thread.
+            unsafe {
+                let tid = libc::gettid();
+                libc::getpriority(libc::PRIO_PROCESS, tid as libc::id_t)
+            }
+        })
+        .join()
+        .unwrap_or(0);
+        // The main thread keeps its own priority: the nice value is per thread.
+        // SAFETY: as above.
+        let main = unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) };
+        // (Where the tests themselves run niced above 5, the call may not raise it back.)
+        assert!(nice >= 5.max(main), "main {main}, worker {nice}");
+        if main < 5 {
+            assert!(main < nice, "main {main}, worker {nice}");
+        }
+    }
 }

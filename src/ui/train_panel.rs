@@ -526,6 +526,7 @@ impl TrainPanel {
         let options = WorkerOptions {
             run_dir: Some(run_dir.clone()),
             start_paused: false,
+            background: true,
             repaint: Some(Arc::new(move || repaint_ctx.request_repaint())),
         };
         match TrainWorker::spawn(make, options) {
