@@ -9,15 +9,11 @@ apt_install "${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}" xvfb xauth imagemagick
 ensure_rust
 cargo build --release --locked
 bin="$CARGO_TARGET_DIR/release/gan-studio"
-# A clean data folder (no autosave to recover, no saved settings), with the folk set linked
+# Clean data folders (no autosave to recover, no saved settings), with the folk set linked
 # in when it has been fetched (else the studio uses its built-in demo melodies).
 real_data="${GAN_STUDIO_DATA:-${XDG_DATA_HOME:-$HOME/.local/share}/gan-studio}"
 shots_data="$(mktemp -d /tmp/gan-studio-shots.XXXXXX)"
 trap 'rm -rf "$shots_data"' EXIT
-if [ -n "$real_data" ] && [ -d "$real_data/folk" ]; then
-  ln -s "$real_data/folk" "$shots_data/folk"
-fi
-export GAN_STUDIO_DATA="$shots_data"
 if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -d "${XDG_RUNTIME_DIR}" ]; then
   XDG_RUNTIME_DIR="$(mktemp -d /tmp/xdg-runtime.XXXXXX)"
   export XDG_RUNTIME_DIR
@@ -29,6 +25,13 @@ mkdir -p screenshots
 shoot() {
   local name=$1 wait=$2
   shift 2
+  # Each shot in its own data folder: one scene's autosave must not greet the next with the
+  # recovery dialog.
+  export GAN_STUDIO_DATA="$shots_data/$name"
+  mkdir -p "$GAN_STUDIO_DATA"
+  if [ -n "$real_data" ] && [ -d "$real_data/folk" ]; then
+    ln -s "$real_data/folk" "$GAN_STUDIO_DATA/folk"
+  fi
   xvfb-run -a -s "-screen 0 1280x800x24" bash -c '
     out=$1; wait=$2; shift 2
     "$@" & pid=$!
