@@ -110,3 +110,69 @@ fn uniform_logits_cost_ln_v_and_accuracy_counts_argmax_hits() {
         Tensor::<2, Int>::from_data(TensorData::new(vec![1i64, 0, 1, 1], [2, 2]), &device());
     assert!((scalar(next_token_accuracy(logits, targets)) - 0.75).abs() < 1e-6);
 }
+
+/// The channel-last convolution the discriminator runs agrees with burn's `Conv1d` (channel
+/// first) in its output and in the gradients of its input, weights and bias, for kernels 1,
+/// 3 and 5 (padding 0, 1 and 2) and windows shorter than the kernel.
+#[test]
+fn the_discriminators_convolution_matches_burn_conv1d_with_gradients() {
+    use burn::nn::PaddingConfig1d;
+    use burn::nn::conv::Conv1dConfig;
+    use burn::tensor::Distribution;
+    use gan_studio::model::discriminator::conv_same;
+
+    let device = Device::flex().autodiff();
+    device.seed(21);
+    let values = |t: Tensor<3>| t.into_data().try_to_vec::<f32>().unwrap();
+    for (kernel, steps) in [(1, 6), (3, 7), (5, 9), (5, 2)] {
+        let conv = Conv1dConfig::new(4, 3, kernel)
+            .with_padding(PaddingConfig1d::Same)
+            .init(&device);
+        let x = Tensor::<3>::random([2, steps, 4], Distribution::Normal(0.0, 1.0), &device);
+        // Weights of the loss, so every output element gets its own gradient.
+        let probe = Tensor::<3>::random([2, steps, 3], Distribution::Normal(0.0, 1.0), &device);
+
+        let x_ours = x.clone().detach().require_grad();
+        let ours = conv_same(x_ours.clone(), &conv); // [b, t, Cout]
+        let grads_ours = (ours.clone() * probe.clone()).sum().backward();
+
+        let x_burn = x.detach().require_grad();
+        let burn_out = conv.forward(x_burn.clone().swap_dims(1, 2)).swap_dims(1, 2);
+        let grads_burn = (burn_out.clone() * probe).sum().backward();
+
+        let close = |what: &str, a: Vec<f32>, b: Vec<f32>| {
+            assert_eq!(a.len(), b.len(), "kernel {kernel}: {what}");
+            for (i, (a, b)) in a.iter().zip(&b).enumerate() {
+                assert!(
+                    (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
+                    "kernel {kernel}, t {steps}: {what}[{i}] {a} vs {b}"
+                );
+            }
+        };
+        close("output", values(ours), values(burn_out));
+        close(
+            "input gradient",
+            values(x_ours.grad(&grads_ours).unwrap()),
+            values(x_burn.grad(&grads_burn).unwrap()),
+        );
+        let weight = conv.weight.val();
+        close(
+            "weight gradient",
+            values(weight.grad(&grads_ours).unwrap()),
+            values(weight.grad(&grads_burn).unwrap()),
+        );
+        let bias = conv.bias.as_ref().unwrap().val();
+        let bias_grad = |g| {
+            bias.grad(g)
+                .unwrap()
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap()
+        };
+        close(
+            "bias gradient",
+            bias_grad(&grads_ours),
+            bias_grad(&grads_burn),
+        );
+    }
+}

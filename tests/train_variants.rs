@@ -586,3 +586,57 @@ fn same_seed_and_config_give_bit_identical_losses_for_every_variant() {
         );
     }
 }
+
+/// The generator's update runs D with untracked weights: the loss's backward gives the
+/// generator exactly the gradients it gets through the tracked D, and D none at all.
+#[test]
+fn a_detached_discriminator_passes_the_same_generator_gradients_and_none_of_its_own() {
+    use burn::optim::GradientsParams;
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let device = device();
+    device.seed(23);
+    let generator = GeneratorConfig::new()
+        .with_embedding(16)
+        .with_hidden(32)
+        .init(&device)
+        .unwrap();
+    let discriminator = small_discriminator(&device);
+    let ids = batch(3, 10, &device);
+    let run = |d: &Discriminator| {
+        let (fake, _) =
+            fake_and_real_with(&generator, ids.clone(), GeneratorOutput::Softmax, 1.0).unwrap();
+        let scores = d.forward(fake);
+        let mut grads = scores.clone().sum().backward();
+        let d_grads = GradientsParams::from_module(&mut grads, d).len();
+        let g_grads = GradientsParams::from_module(&mut grads, &generator);
+        (values(scores), d_grads, weights_of(&generator, &g_grads))
+    };
+    let (scores, d_tracked, g_tracked) = run(&discriminator);
+    let (scores_detached, d_detached, g_detached) = run(&discriminator.detached());
+    assert_eq!(scores, scores_detached);
+    assert!(d_tracked > 0, "the tracked D gets gradients");
+    assert_eq!(d_detached, 0, "the detached D gets none");
+    assert!(g_tracked.iter().any(|v| *v != 0.0));
+    assert_eq!(g_tracked, g_detached);
+}
+
+/// Every gradient of `module`'s parameters in `grads`, flattened in visiting order.
+fn weights_of<M: Module>(module: &M, grads: &burn::optim::GradientsParams) -> Vec<f32> {
+    struct Collect<'a> {
+        grads: &'a burn::optim::GradientsParams,
+        out: Vec<f32>,
+    }
+    impl ModuleVisitor for Collect<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if let Some(g) = self.grads.get::<D>(param.id) {
+                self.out.extend(values(g));
+            }
+        }
+    }
+    let mut collect = Collect {
+        grads,
+        out: Vec::new(),
+    };
+    module.visit(&mut collect);
+    collect.out
+}

@@ -4,8 +4,6 @@ use burn::module::{Module, ModuleMapper, Param};
 use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::{GaussianNoise, GaussianNoiseConfig, Linear, LinearConfig, PaddingConfig1d};
 use burn::tensor::activation::leaky_relu;
-use burn::tensor::module::conv_transpose1d;
-use burn::tensor::ops::ConvTransposeOptions;
 use burn::tensor::{Device, Distribution, Tensor};
 
 use super::config::{DiscriminatorConfig, ModelError};
@@ -97,9 +95,9 @@ impl DiscriminatorConfig {
 struct Hidden {
     /// Features after pooling, `[b, C]`.
     pooled: Tensor<2>,
-    /// Pre-activations of the first convolution, `[b, C, t]`.
+    /// Pre-activations of the first convolution, `[b, t, C]`.
     z1: Tensor<3>,
-    /// Pre-activations of the second convolution, `[b, C, t]`.
+    /// Pre-activations of the second convolution, `[b, t, C]`.
     z2: Tensor<3>,
     /// Dropout's scaled keep masks after each hidden layer (training with dropout only).
     keep: Option<(Tensor<3>, Tensor<3>)>,
@@ -153,22 +151,20 @@ impl Discriminator {
                 .float()
                 .mul_scalar(1.0 - self.leaky_slope)
                 .add_scalar(self.leaky_slope)
-        }; // [b, C, t]: dLeakyReLU/dz
-        let out_weight = self.output.weight.val().reshape([1, self.channels, 1]); // [1, C, 1]
+        }; // [b, t, C]: dLeakyReLU/dz
+        let out_weight = self.output.weight.val().reshape([1, 1, self.channels]); // [1, 1, C]
         // d score / d h2 = w / t at every step; through LeakyReLU and dropout to z2.
-        let mut grad = slope(hidden.z2).mul(out_weight.div_scalar(steps as f64)); // [b, C, t]
+        let mut grad = slope(hidden.z2).mul(out_weight.div_scalar(steps as f64)); // [b, t, C]
         if let Some((_, keep2)) = &hidden.keep {
             grad = grad.mul(keep2.clone());
         }
-        let pad = (self.kernel - 1) / 2;
-        let options = || ConvTransposeOptions::new([1], [pad], [0], [1], 1);
-        let grad = conv_transpose1d(grad, self.conv2.weight.val(), None, options()); // [b, C, t]
-        let mut grad = grad.mul(slope(hidden.z1)); // [b, C, t]
+        let grad = conv_same_transposed(grad, self.conv2.weight.val()); // [b, t, C]
+        let mut grad = grad.mul(slope(hidden.z1)); // [b, t, C]
         if let Some((keep1, _)) = &hidden.keep {
             grad = grad.mul(keep1.clone());
         }
-        let grad = conv_transpose1d(grad, self.conv1.weight.val(), None, options()); // [b, V, t]
-        Ok((scores, grad.swap_dims(1, 2))) // [b, t, V]
+        let grad = conv_same_transposed(grad, self.conv1.weight.val()); // [b, t, V]
+        Ok((scores, grad))
     }
 
     /// Returns the network with every parameter clamped to `[-limit, limit]` (the weight
@@ -177,31 +173,38 @@ impl Discriminator {
         self.map(&mut Clip { limit })
     }
 
+    /// A copy whose parameters are constants (untracked, sharing the same storage): its scores
+    /// pass gradients back to its input but cost no weight gradients (the generator's update
+    /// through a fixed discriminator). Dropout and noise act as in `self`.
+    pub fn detached(&self) -> Self {
+        self.clone().map(&mut Detach)
+    }
+
     fn training(&self, x: &Tensor<3>) -> bool {
         self.noise.training.is_enabled() && x.device().is_autodiff()
     }
 
     /// The hidden layers: `[b, t, V]` -> pooled features `[b, C]` and what the input
-    /// gradient needs.
+    /// gradient needs. The activations stay channel-last (`[b, t, C]`), the layout the
+    /// windows come in, and each convolution is one matrix product ([`conv_same`]).
     fn hidden(&self, windows: Tensor<3>) -> Hidden {
         let [batch, _, _] = windows.dims();
-        let x = windows.swap_dims(1, 2); // [b, V, t]
-        let dropout = self.dropout > 0.0 && self.training(&x);
-        let z1 = self.conv1.forward(x); // [b, C, t]
-        let h1 = self.noise.forward(leaky_relu(z1.clone(), self.leaky_slope)); // [b, C, t]
+        let dropout = self.dropout > 0.0 && self.training(&windows);
+        let z1 = conv_same(windows, &self.conv1); // [b, t, C]
+        let h1 = self.noise.forward(leaky_relu(z1.clone(), self.leaky_slope)); // [b, t, C]
         let keep1 = dropout.then(|| self.keep_mask(&h1));
         let h1 = match &keep1 {
             Some(keep) => h1.mul(keep.clone()),
             None => h1,
         };
-        let z2 = self.conv2.forward(h1); // [b, C, t]
-        let h2 = self.noise.forward(leaky_relu(z2.clone(), self.leaky_slope)); // [b, C, t]
+        let z2 = conv_same(h1, &self.conv2); // [b, t, C]
+        let h2 = self.noise.forward(leaky_relu(z2.clone(), self.leaky_slope)); // [b, t, C]
         let keep2 = dropout.then(|| self.keep_mask(&h2));
         let h2 = match &keep2 {
             Some(keep) => h2.mul(keep.clone()),
             None => h2,
         };
-        let pooled = h2.mean_dim(2).reshape([batch, self.channels]); // [b, C]
+        let pooled = h2.mean_dim(1).reshape([batch, self.channels]); // [b, C]
         Hidden {
             pooled,
             z1,
@@ -214,6 +217,62 @@ impl Discriminator {
     fn keep_mask(&self, like: &Tensor<3>) -> Tensor<3> {
         let keep = 1.0 - self.dropout;
         Tensor::random(like.shape(), Distribution::Bernoulli(keep), &like.device()).div_scalar(keep)
+    }
+}
+
+/// A stride-1, "same"-padded 1-D convolution (cross-correlation, as [`Conv1d`] computes it)
+/// of channel-last windows `x` `[b, t, Cin]` with `conv`'s weights `[Cout, Cin, K]` (odd `K`)
+/// and bias: `[b, t, Cout]`.
+///
+/// burn's `Conv1d` wants `[b, Cin, t]` and, on the CPU backend, runs one small product per
+/// window for the forward and a convolution for the weight gradient. Here the `K` shifted
+/// copies of the zero-padded input are laid side by side (`[b*t, K*Cin]`, the im2col matrix)
+/// and multiplied by the weights once, so the forward and both gradients are each one large
+/// matrix product. The parameters and their layout are `Conv1d`'s, so checkpoints do not
+/// change.
+pub fn conv_same(x: Tensor<3>, conv: &Conv1d) -> Tensor<3> {
+    let z = correlate_same(x, conv.weight.val()); // [b, t, Cout]
+    match &conv.bias {
+        Some(bias) => z + bias.val().unsqueeze::<3>(), // [b, t, Cout]
+        None => z,
+    }
+}
+
+/// The input gradient of [`conv_same`]: the transposed convolution of `grad` `[b, t, Cout]`
+/// with `weight` `[Cout, Cin, K]`, `[b, t, Cin]`. With stride 1 and padding `(K-1)/2` it is
+/// the same-padded correlation with the kernel reversed in time and its channels swapped.
+fn conv_same_transposed(grad: Tensor<3>, weight: Tensor<3>) -> Tensor<3> {
+    correlate_same(grad, weight.swap_dims(0, 1).flip([2])) // [b, t, Cin]
+}
+
+/// `out[b, s, o] = sum over k, i of x[b, s + k - p, i] w[o, i, k]` with `p = (K-1)/2` and
+/// zeros outside the window: `x` `[b, t, Cin]`, `w` `[Cout, Cin, K]` -> `[b, t, Cout]`.
+fn correlate_same(x: Tensor<3>, w: Tensor<3>) -> Tensor<3> {
+    let [batch, steps, c_in] = x.dims();
+    let [c_out, _, kernel] = w.dims();
+    let pad = (kernel - 1) / 2;
+    let padded = if pad > 0 {
+        let zeros = Tensor::<3>::zeros([batch, pad, c_in], &x.device());
+        Tensor::cat(vec![zeros.clone(), x, zeros], 1) // [b, t + 2p, Cin]
+    } else {
+        x
+    };
+    let shifted = (0..kernel)
+        .map(|k| padded.clone().slice([0..batch, k..k + steps]))
+        .collect(); // K x [b, t, Cin]
+    let columns = Tensor::cat(shifted, 2).reshape([batch * steps, kernel * c_in]); // [b*t, K*Cin]
+    let weights = w.permute([2, 1, 0]).reshape([kernel * c_in, c_out]); // [K*Cin, Cout]
+    columns.matmul(weights).reshape([batch, steps, c_out]) // [b, t, Cout]
+}
+
+/// Makes every float parameter an untracked constant ([`Discriminator::detached`]).
+struct Detach;
+
+impl ModuleMapper for Detach {
+    fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
+        // `map` gives the copy its own, initialized state (a lazy parameter's state is shared
+        // with its clones, so changing it in place would freeze the original too).
+        param.map(|tensor| tensor.detach()).set_require_grad(false)
     }
 }
 

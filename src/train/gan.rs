@@ -197,9 +197,9 @@ pub fn interpolate_penalty(
 }
 
 /// One BCE generator update through a fixed discriminator: `fake` `[b, t, V]` must still
-/// carry the generator's graph. The loss's backward also reaches D's parameters; only the
-/// generator's gradients are taken (`GradientsParams::from_grads(grads, &generator)`) and only
-/// the generator moves. Returns the updated generator and its loss.
+/// carry the generator's graph. D runs with its parameters untracked, so the loss's backward
+/// flows through D to the generator without computing D's weight gradients; only the
+/// generator moves. Returns the updated generator and its loss.
 pub fn generator_step(
     generator: Generator,
     discriminator: &Discriminator,
@@ -224,7 +224,7 @@ pub fn generator_update(
     settings: &GanSettings,
     step: u64,
 ) -> Result<(Generator, f32, f32), TrainError> {
-    let scores = discriminator.forward(fake); // [b, 1]
+    let scores = discriminator.detached().forward(fake); // [b, 1]
     let loss = match settings.loss {
         GanLoss::Bce => bce_with_logits(scores, true),
         GanLoss::WganClip | GanLoss::WganGp => wgan_generator_loss(scores),
