@@ -113,18 +113,31 @@ fn uniform_logits_cost_ln_v_and_accuracy_counts_argmax_hits() {
 
 /// The channel-last convolution the discriminator runs agrees with burn's `Conv1d` (channel
 /// first) in its output and in the gradients of its input, weights and bias, for kernels 1,
-/// 3 and 5 (padding 0, 1 and 2) and windows shorter than the kernel.
+/// 3 and 5 (padding 0, 1 and 2) and windows shorter than the kernel: both the CPU backend's
+/// custom operation and the tensor-operation version other backends run.
 #[test]
 fn the_discriminators_convolution_matches_burn_conv1d_with_gradients() {
     use burn::nn::PaddingConfig1d;
-    use burn::nn::conv::Conv1dConfig;
+    use burn::nn::conv::{Conv1d, Conv1dConfig};
     use burn::tensor::Distribution;
+    use gan_studio::model::conv_same::correlate_same_tensor_ops;
     use gan_studio::model::discriminator::conv_same;
 
     let device = Device::flex().autodiff();
     device.seed(21);
     let values = |t: Tensor<3>| t.into_data().try_to_vec::<f32>().unwrap();
-    for (kernel, steps) in [(1, 6), (3, 7), (5, 9), (5, 2)] {
+    let tensor_ops = |x: Tensor<3>, conv: &Conv1d| {
+        let bias = conv.bias.as_ref().unwrap().val().unsqueeze::<3>();
+        correlate_same_tensor_ops(x, conv.weight.val()) + bias
+    };
+    let versions: [(&str, &dyn Fn(Tensor<3>, &Conv1d) -> Tensor<3>); 2] = [
+        ("custom operation", &conv_same),
+        ("tensor operations", &tensor_ops),
+    ];
+    for ((kernel, steps), (version, conv_same)) in [(1, 6), (3, 7), (5, 9), (5, 2)]
+        .into_iter()
+        .flat_map(|case| versions.iter().map(move |v| (case, *v)))
+    {
         let conv = Conv1dConfig::new(4, 3, kernel)
             .with_padding(PaddingConfig1d::Same)
             .init(&device);
@@ -145,7 +158,7 @@ fn the_discriminators_convolution_matches_burn_conv1d_with_gradients() {
             for (i, (a, b)) in a.iter().zip(&b).enumerate() {
                 assert!(
                     (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
-                    "kernel {kernel}, t {steps}: {what}[{i}] {a} vs {b}"
+                    "{version}, kernel {kernel}, t {steps}: {what}[{i}] {a} vs {b}"
                 );
             }
         };

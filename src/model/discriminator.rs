@@ -7,6 +7,7 @@ use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Device, Distribution, Tensor};
 
 use super::config::{DiscriminatorConfig, ModelError};
+use super::conv_same::correlate_same;
 
 /// The discriminator (see [`DiscriminatorConfig`]).
 #[derive(Module, Debug)]
@@ -225,11 +226,9 @@ impl Discriminator {
 /// and bias: `[b, t, Cout]`.
 ///
 /// burn's `Conv1d` wants `[b, Cin, t]` and, on the CPU backend, runs one small product per
-/// window for the forward and a convolution for the weight gradient. Here the `K` shifted
-/// copies of the zero-padded input are laid side by side (`[b*t, K*Cin]`, the im2col matrix)
-/// and multiplied by the weights once, so the forward and both gradients are each one large
-/// matrix product. The parameters and their layout are `Conv1d`'s, so checkpoints do not
-/// change.
+/// window for the forward and a convolution for the weight gradient. Here the forward and
+/// both gradients are each one large matrix product ([`super::conv_same`]). The parameters and
+/// their layout are `Conv1d`'s, so checkpoints do not change.
 pub fn conv_same(x: Tensor<3>, conv: &Conv1d) -> Tensor<3> {
     let z = correlate_same(x, conv.weight.val()); // [b, t, Cout]
     match &conv.bias {
@@ -243,26 +242,6 @@ pub fn conv_same(x: Tensor<3>, conv: &Conv1d) -> Tensor<3> {
 /// the same-padded correlation with the kernel reversed in time and its channels swapped.
 fn conv_same_transposed(grad: Tensor<3>, weight: Tensor<3>) -> Tensor<3> {
     correlate_same(grad, weight.swap_dims(0, 1).flip([2])) // [b, t, Cin]
-}
-
-/// `out[b, s, o] = sum over k, i of x[b, s + k - p, i] w[o, i, k]` with `p = (K-1)/2` and
-/// zeros outside the window: `x` `[b, t, Cin]`, `w` `[Cout, Cin, K]` -> `[b, t, Cout]`.
-fn correlate_same(x: Tensor<3>, w: Tensor<3>) -> Tensor<3> {
-    let [batch, steps, c_in] = x.dims();
-    let [c_out, _, kernel] = w.dims();
-    let pad = (kernel - 1) / 2;
-    let padded = if pad > 0 {
-        let zeros = Tensor::<3>::zeros([batch, pad, c_in], &x.device());
-        Tensor::cat(vec![zeros.clone(), x, zeros], 1) // [b, t + 2p, Cin]
-    } else {
-        x
-    };
-    let shifted = (0..kernel)
-        .map(|k| padded.clone().slice([0..batch, k..k + steps]))
-        .collect(); // K x [b, t, Cin]
-    let columns = Tensor::cat(shifted, 2).reshape([batch * steps, kernel * c_in]); // [b*t, K*Cin]
-    let weights = w.permute([2, 1, 0]).reshape([kernel * c_in, c_out]); // [K*Cin, Cout]
-    columns.matmul(weights).reshape([batch, steps, c_out]) // [b, t, Cout]
 }
 
 /// Makes every float parameter an untracked constant ([`Discriminator::detached`]).

@@ -10,6 +10,7 @@
 //! `device.autodiff()` to train them, and call `Module::valid` for inference.
 
 pub mod config;
+pub mod conv_same;
 pub mod crnn;
 pub mod discriminator;
 pub mod fused_lstm;
