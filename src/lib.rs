@@ -16,6 +16,7 @@ pub mod eval;
 pub mod fsutil;
 pub mod generate;
 pub mod inspect;
+pub mod linalg;
 pub mod midi;
 pub mod model;
 pub mod music;

@@ -130,7 +130,8 @@ fn the_discriminators_convolution_matches_burn_conv1d_with_gradients() {
         let bias = conv.bias.as_ref().unwrap().val().unsqueeze::<3>();
         correlate_same_tensor_ops(x, conv.weight.val()) + bias
     };
-    let versions: [(&str, &dyn Fn(Tensor<3>, &Conv1d) -> Tensor<3>); 2] = [
+    type Version<'a> = (&'a str, &'a dyn Fn(Tensor<3>, &Conv1d) -> Tensor<3>);
+    let versions: [Version; 2] = [
         ("custom operation", &conv_same),
         ("tensor operations", &tensor_ops),
     ];
