@@ -64,7 +64,7 @@ fn parameter_grads(lstm: &Lstm, grads: &Gradients) -> Vec<(String, Tensor<2>)> {
 /// final states, with fixed random weights.
 fn loss(outputs: &(Tensor<3>, LstmState<2>), weights: &[Tensor<2>; 3]) -> Tensor<1> {
     let (hidden, state) = outputs;
-    let hidden = hidden.clone().reshape([BATCH * STEPS, HIDDEN]);
+    let hidden = hidden.clone().reshape(weights[0].dims());
     (hidden * weights[0].clone()).sum()
         + (state.cell.clone() * weights[1].clone()).sum()
         + (state.hidden.clone() * weights[2].clone()).sum()
@@ -72,17 +72,30 @@ fn loss(outputs: &(Tensor<3>, LstmState<2>), weights: &[Tensor<2>; 3]) -> Tensor
 
 #[test]
 fn fused_lstm_matches_burn_nn_outputs_and_gradients() {
+    // A batch below one register tile (3 rows) and one with full tiles plus a remainder
+    // (9 = 2 x 4 + 1), hidden widths whose 4H is not a multiple of the 16-column panels.
+    fused_matches_stock(BATCH, STEPS, INPUT, HIDDEN, 11);
+    fused_matches_stock(9, 7, 5, 13, 12);
+}
+
+fn fused_matches_stock(
+    batch: usize,
+    steps: usize,
+    input_width: usize,
+    hidden_width: usize,
+    seed: u64,
+) {
     let device = Device::flex().autodiff();
-    device.seed(11);
-    let lstm = LstmConfig::new(INPUT, HIDDEN, true).init(&device);
+    device.seed(seed);
+    let lstm = LstmConfig::new(input_width, hidden_width, true).init(&device);
     let normal = Distribution::Normal(0.0, 1.0);
-    let input = Tensor::<3>::random([BATCH, STEPS, INPUT], normal, &device);
-    let cell = Tensor::<2>::random([BATCH, HIDDEN], normal, &device);
-    let hidden = Tensor::<2>::random([BATCH, HIDDEN], normal, &device);
+    let input = Tensor::<3>::random([batch, steps, input_width], normal, &device);
+    let cell = Tensor::<2>::random([batch, hidden_width], normal, &device);
+    let hidden = Tensor::<2>::random([batch, hidden_width], normal, &device);
     let weights = [
-        Tensor::<2>::random([BATCH * STEPS, HIDDEN], normal, &device),
-        Tensor::<2>::random([BATCH, HIDDEN], normal, &device),
-        Tensor::<2>::random([BATCH, HIDDEN], normal, &device),
+        Tensor::<2>::random([batch * steps, hidden_width], normal, &device),
+        Tensor::<2>::random([batch, hidden_width], normal, &device),
+        Tensor::<2>::random([batch, hidden_width], normal, &device),
     ];
     assert!(
         fusable(&lstm, &input),
@@ -117,7 +130,11 @@ fn fused_lstm_matches_burn_nn_outputs_and_gradients() {
     let stock = run(false);
     assert_eq!(fused.len(), 7 + 16);
     for ((name, got), (_, want)) in fused.into_iter().zip(stock) {
-        close(&name, got, want);
+        close(
+            &format!("{name} (batch {batch}, H {hidden_width})"),
+            got,
+            want,
+        );
     }
 }
 

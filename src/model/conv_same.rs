@@ -14,8 +14,6 @@
 //! input gradient in one pass. On any other backend the same products are built from tensor
 //! operations (padding, slices, concatenation), which autodiff differentiates.
 
-use std::borrow::Cow;
-
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn::backend::autodiff::grads::Gradients;
@@ -27,6 +25,8 @@ use burn::backend::{
     Autodiff, Backend, Dispatch, DispatchDevice, Flex, TensorMetadata, backend_extension,
 };
 use burn::tensor::{DType, Tensor, TensorData};
+
+use super::fused_lstm::values;
 
 /// The correlation of `x` `[b, t, Cin]` with `w` `[Cout, Cin, K]` (odd `K`): `[b, t, Cout]`
 /// (see the module documentation).
@@ -264,18 +264,4 @@ fn as_matrix(t: FlexTensor, rows: usize, cols: usize) -> FlexTensor {
 /// A contiguous `f32` Flex tensor.
 fn tensor<const N: usize>(values: Vec<f32>, shape: [usize; N]) -> FlexTensor {
     FlexTensor::from_data(TensorData::new(values, shape.to_vec()))
-}
-
-/// A Flex tensor's values in row-major order (copied only when it is not contiguous).
-fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
-    match t.as_slice::<f32>() {
-        Some(slice) => Cow::Borrowed(slice),
-        None => Cow::Owned(
-            t.clone()
-                .into_data()
-                .convert::<f32>()
-                .try_to_vec::<f32>()
-                .unwrap_or_default(),
-        ),
-    }
 }

@@ -42,6 +42,8 @@ use burn::nn::activation::Activation;
 use burn::nn::{Linear, Lstm, LstmState};
 use burn::tensor::{DType, Shape, Tensor, TensorData};
 
+use crate::linalg::{PackedMatrix, gemm_add, sigmoid, tanh};
+
 /// Which LSTM implementation the generator runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum LstmKernel {
@@ -245,11 +247,13 @@ struct RecurrenceBackward;
 #[derive(Clone, Debug)]
 struct Tape {
     dims: Dims,
-    /// Gate activations i, f, g, o of every step, `[b, t, 4H]`.
+    /// Gate activations i, f, g, o of every step, time-major `[t, b, 4H]`.
     gates: Vec<f32>,
     /// Cell states c_0..c_t, time-major `[t+1, b, H]`.
     cells: Vec<f32>,
-    /// The hidden state before each step, `[b, t, H]`.
+    /// `tanh` of the cell states c_1..c_t, time-major `[t, b, H]`.
+    cell_tanh: Vec<f32>,
+    /// The hidden state before each step, `[b, t, H]` (the rows of `dW_h`'s product).
     previous_hidden: Vec<f32>,
     /// `W_h` `[H, 4H]`.
     w_h: Option<FlexTensor>,
@@ -261,6 +265,7 @@ impl Tape {
             dims: Dims::default(),
             gates: Vec::new(),
             cells: Vec::new(),
+            cell_tanh: Vec::new(),
             previous_hidden: Vec::new(),
             w_h: None,
         }
@@ -316,7 +321,7 @@ fn tensor(values: Vec<f32>, shape: Vec<usize>) -> FlexTensor {
 }
 
 /// A Flex tensor's values in row-major order (copied only when it is not contiguous).
-fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
+pub(super) fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
     match t.as_slice::<f32>() {
         Some(slice) => Cow::Borrowed(slice),
         None => Cow::Owned(
@@ -329,17 +334,11 @@ fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
     }
 }
 
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
-}
-
-/// `tanh` through one `exp` (libm's `tanhf` goes through the slower `expm1f`); saturates to
-/// -1 and 1 without NaN, absolute error about 1e-7.
-fn tanh(x: f32) -> f32 {
-    2.0 / (1.0 + (-2.0 * x).exp()) - 1.0
-}
-
 /// The forward recurrence; with `record`, also the tape for the backward pass.
+///
+/// `W_h` is repacked once ([`PackedMatrix`]); each step starts the gate inputs from the
+/// step's projected rows, adds `h W_h` with [`gemm_add`] and runs the gate math of the whole
+/// batch in one vectorized pass ([`cells_forward`]), with no allocation inside the loop.
 fn recurrence_forward(
     projected: &FlexTensor,
     w_h: FlexTensor,
@@ -351,47 +350,43 @@ fn recurrence_forward(
     let [batch, steps, four_h] = dims;
     let h = four_h / 4;
     let x = values(projected);
+    let packed = PackedMatrix::new(&values(&w_h), h, four_h);
     let mut h_t: Vec<f32> = values(hidden).into_owned();
     let mut c_t: Vec<f32> = values(cell).into_owned();
+    let mut z = vec![0.0f32; batch * four_h];
     let mut out = vec![0.0f32; batch * (steps + 1) * h];
-    let (mut gates, mut cells, mut previous_hidden) = if record {
-        let mut cells = Vec::with_capacity((steps + 1) * batch * h);
+    // Without a tape, one step's worth of scratch for what the tape would keep.
+    let kept = if record { steps } else { 1 };
+    let mut gates = vec![0.0f32; kept * batch * four_h];
+    let mut cell_tanh = vec![0.0f32; kept * batch * h];
+    let mut cells = Vec::with_capacity(if record { (steps + 1) * batch * h } else { 0 });
+    let mut previous_hidden = vec![0.0f32; if record { steps * batch * h } else { 0 }];
+    if record {
         cells.extend_from_slice(&c_t);
-        (
-            vec![0.0f32; batch * steps * four_h],
-            cells,
-            vec![0.0f32; batch * steps * h],
-        )
-    } else {
-        (Vec::new(), Vec::new(), Vec::new())
-    };
+    }
     for t in 0..steps {
-        let recurrent = Flex::float_matmul(tensor(h_t.clone(), [batch, h].to_vec()), w_h.clone());
-        let recurrent = values(&recurrent); // [b, 4H]
-        for r in 0..batch {
-            let z_x = &x[(r * steps + t) * four_h..][..four_h];
-            let z_h = &recurrent[r * four_h..][..four_h];
-            if record {
-                previous_hidden[(r * steps + t) * h..][..h].copy_from_slice(&h_t[r * h..][..h]);
+        let slot = if record { t } else { 0 };
+        for (r, row) in z.chunks_exact_mut(four_h).enumerate() {
+            row.copy_from_slice(&x[(r * steps + t) * four_h..][..four_h]);
+        }
+        if record {
+            for (r, row) in h_t.chunks_exact(h).enumerate() {
+                previous_hidden[(r * steps + t) * h..][..h].copy_from_slice(row);
             }
-            for j in 0..h {
-                let i = sigmoid(z_x[j] + z_h[j]);
-                let f = sigmoid(z_x[h + j] + z_h[h + j]);
-                let g = tanh(z_x[2 * h + j] + z_h[2 * h + j]);
-                let o = sigmoid(z_x[3 * h + j] + z_h[3 * h + j]);
-                let c = f * c_t[r * h + j] + i * g;
-                let hv = o * tanh(c);
-                c_t[r * h + j] = c;
-                h_t[r * h + j] = hv;
-                out[(r * (steps + 1) + t) * h + j] = hv;
-                if record {
-                    let a = &mut gates[(r * steps + t) * four_h..][..four_h];
-                    a[j] = i;
-                    a[h + j] = f;
-                    a[2 * h + j] = g;
-                    a[3 * h + j] = o;
-                }
-            }
+        }
+        gemm_add(&packed, &h_t, &mut z, batch); // z = x_t W_x + b + h_{t-1} W_h, [b, 4H]
+        cells_forward(
+            &z,
+            h,
+            CellState {
+                cell: &mut c_t,
+                hidden: &mut h_t,
+                activations: &mut gates[slot * batch * four_h..][..batch * four_h],
+                cell_tanh: &mut cell_tanh[slot * batch * h..][..batch * h],
+            },
+        );
+        for (r, row) in h_t.chunks_exact(h).enumerate() {
+            out[(r * (steps + 1) + t) * h..][..h].copy_from_slice(row);
         }
         if record {
             cells.extend_from_slice(&c_t);
@@ -409,10 +404,87 @@ fn recurrence_forward(
         },
         gates,
         cells,
+        cell_tanh,
         previous_hidden,
         w_h: Some(w_h),
     });
     (out, tape)
+}
+
+/// What one step of the gate math updates and records, for the whole batch.
+struct CellState<'a> {
+    /// The cell states `[b, H]`, updated in place.
+    cell: &'a mut [f32],
+    /// The hidden states `[b, H]`, replaced.
+    hidden: &'a mut [f32],
+    /// The gate activations i, f, g, o, `[b, 4H]`.
+    activations: &'a mut [f32],
+    /// `tanh` of the new cell states, `[b, H]`.
+    cell_tanh: &'a mut [f32],
+}
+
+/// One step's gate math from the gate inputs `z` `[b, 4H]` (input, forget, candidate,
+/// output), with 256-bit vector code where the CPU has AVX2 (same operations, same results).
+fn cells_forward(z: &[f32], h: usize, state: CellState<'_>) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        avx2::cells_forward(z, h, state);
+        return;
+    }
+    cells_forward_portable(z, h, state);
+}
+
+/// The body of [`cells_forward`]: [`cell_forward`] row after row.
+#[inline(always)]
+fn cells_forward_portable(z: &[f32], h: usize, state: CellState<'_>) {
+    let outputs = state
+        .cell
+        .chunks_exact_mut(h)
+        .zip(state.hidden.chunks_exact_mut(h))
+        .zip(state.cell_tanh.chunks_exact_mut(h));
+    let rows = z
+        .chunks_exact(4 * h)
+        .zip(state.activations.chunks_exact_mut(4 * h))
+        .zip(outputs);
+    for ((z, activations), ((c, hv), tc)) in rows {
+        cell_forward(z, c, hv, activations, tc);
+    }
+}
+
+/// One sequence's LSTM cell from its gate inputs `z` `[4H]` (input, forget, candidate,
+/// output): updates the cell `c` and hidden `hv` `[H]` in place, writes the gate activations
+/// to `activations` `[4H]` and `tanh(c)` to `cell_tanh` `[H]`. Short loops over zipped slices,
+/// each simple enough for the compiler to vectorize.
+#[inline(always)]
+fn cell_forward(
+    z: &[f32],
+    c: &mut [f32],
+    hv: &mut [f32],
+    activations: &mut [f32],
+    cell_tanh: &mut [f32],
+) {
+    let h = c.len();
+    for (a, &z) in activations.iter_mut().zip(z) {
+        *a = sigmoid(z);
+    }
+    // The candidate's activation is tanh, not the sigmoid written above.
+    for (a, &z) in activations[2 * h..3 * h].iter_mut().zip(&z[2 * h..3 * h]) {
+        *a = tanh(z);
+    }
+    let (ai, rest) = activations.split_at(h);
+    let (af, rest) = rest.split_at(h);
+    let (ag, ao) = rest.split_at(h);
+    for ((c, tc), ((&i, &f), &g)) in c
+        .iter_mut()
+        .zip(cell_tanh.iter_mut())
+        .zip(ai.iter().zip(af).zip(ag))
+    {
+        *c = f * *c + i * g;
+        *tc = tanh(*c);
+    }
+    for ((hv, &tc), &o) in hv.iter_mut().zip(cell_tanh.iter()).zip(ao) {
+        *hv = o * tc;
+    }
 }
 
 /// The gradients of the recurrence's inputs.
@@ -425,7 +497,9 @@ struct RecurrenceGrads {
     dc0: Vec<f32>,
 }
 
-/// Runs the recurrence backwards from the output gradient `grad` `[b, t+1, H]`.
+/// Runs the recurrence backwards from the output gradient `grad` `[b, t+1, H]`: per step the
+/// gate gradients of the whole batch in one vectorized pass ([`cells_backward`]), then
+/// `dh = dz W_h^T` with `W_h^T` packed once.
 fn recurrence_backward(tape: &Tape, w_h: &FlexTensor, grad: &FlexTensor) -> RecurrenceGrads {
     let Dims {
         batch,
@@ -434,43 +508,169 @@ fn recurrence_backward(tape: &Tape, w_h: &FlexTensor, grad: &FlexTensor) -> Recu
     } = tape.dims;
     let four_h = 4 * h;
     let g_out = values(grad);
-    // W_h^T [4H, H], contiguous once for all steps.
+    // W_h^T [4H, H], packed once for all steps.
     let w_t = Flex::float_transpose(w_h.clone()).to_contiguous();
+    let packed_t = PackedMatrix::new(&values(&w_t), four_h, h);
     let mut dz = vec![0.0f32; batch * steps * four_h];
     let mut dz_t = vec![0.0f32; batch * four_h];
+    let mut g_t = vec![0.0f32; batch * h];
     let mut dh_next = vec![0.0f32; batch * h];
     let mut dc_next = vec![0.0f32; batch * h];
     for r in 0..batch {
         dc_next[r * h..][..h].copy_from_slice(&g_out[(r * (steps + 1) + steps) * h..][..h]);
     }
     for t in (0..steps).rev() {
-        let c_now = &tape.cells[(t + 1) * batch * h..][..batch * h];
-        let c_prev = &tape.cells[t * batch * h..][..batch * h];
-        for r in 0..batch {
-            let a = &tape.gates[(r * steps + t) * four_h..][..four_h];
-            let g_row = &g_out[(r * (steps + 1) + t) * h..][..h];
-            let d = &mut dz_t[r * four_h..][..four_h];
-            for j in 0..h {
-                let (i, f, g, o) = (a[j], a[h + j], a[2 * h + j], a[3 * h + j]);
-                let k = r * h + j;
-                let dh = g_row[j] + dh_next[k];
-                let tc = tanh(c_now[k]);
-                let d_o = dh * tc;
-                let dc = dc_next[k] + dh * o * (1.0 - tc * tc);
-                d[j] = dc * g * i * (1.0 - i);
-                d[h + j] = dc * c_prev[k] * f * (1.0 - f);
-                d[2 * h + j] = dc * i * (1.0 - g * g);
-                d[3 * h + j] = d_o * o * (1.0 - o);
-                dc_next[k] = dc * f;
-            }
-            dz[(r * steps + t) * four_h..][..four_h].copy_from_slice(d);
+        for (r, row) in g_t.chunks_exact_mut(h).enumerate() {
+            row.copy_from_slice(&g_out[(r * (steps + 1) + t) * h..][..h]);
         }
-        let back = Flex::float_matmul(tensor(dz_t.clone(), [batch, four_h].to_vec()), w_t.clone());
-        dh_next.copy_from_slice(&values(&back));
+        let step = StepTape {
+            activations: &tape.gates[t * batch * four_h..][..batch * four_h],
+            cell_tanh: &tape.cell_tanh[t * batch * h..][..batch * h],
+            c_prev: &tape.cells[t * batch * h..][..batch * h],
+            g_out: &g_t,
+            dh_next: &dh_next,
+        };
+        cells_backward(step, h, &mut dc_next, &mut dz_t);
+        for (r, row) in dz_t.chunks_exact(four_h).enumerate() {
+            dz[(r * steps + t) * four_h..][..four_h].copy_from_slice(row);
+        }
+        dh_next.fill(0.0);
+        gemm_add(&packed_t, &dz_t, &mut dh_next, batch); // dh_{t-1} = dz_t W_h^T, [b, H]
     }
     RecurrenceGrads {
         dz,
         dh0: dh_next,
         dc0: dc_next,
+    }
+}
+
+/// What one step's backward reads, for the whole batch: `[b, H]` each except `activations`
+/// `[b, 4H]`.
+struct StepTape<'a> {
+    /// The gate activations i, f, g, o.
+    activations: &'a [f32],
+    /// `tanh` of the cell state after the step.
+    cell_tanh: &'a [f32],
+    /// The cell state before the step.
+    c_prev: &'a [f32],
+    /// The gradient reaching this step's hidden output from outside the recurrence.
+    g_out: &'a [f32],
+    /// The gradient reaching this step's hidden output from the next step.
+    dh_next: &'a [f32],
+}
+
+/// One step's backward for the whole batch: from the cell gradients `dc` `[b, H]` (from the
+/// next step; replaced by the previous step's) to the pre-activation gate gradients `dz`
+/// `[b, 4H]`, with 256-bit vector code where the CPU has AVX2 (same operations, same results).
+fn cells_backward(tape: StepTape<'_>, h: usize, dc: &mut [f32], dz: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        avx2::cells_backward(tape, h, dc, dz);
+        return;
+    }
+    cells_backward_portable(tape, h, dc, dz);
+}
+
+/// The body of [`cells_backward`]: [`cell_backward`] row after row.
+#[inline(always)]
+fn cells_backward_portable(tape: StepTape<'_>, h: usize, dc: &mut [f32], dz: &mut [f32]) {
+    let inputs = tape
+        .activations
+        .chunks_exact(4 * h)
+        .zip(tape.cell_tanh.chunks_exact(h))
+        .zip(tape.c_prev.chunks_exact(h))
+        .zip(tape.g_out.chunks_exact(h).zip(tape.dh_next.chunks_exact(h)));
+    let outputs = dc.chunks_exact_mut(h).zip(dz.chunks_exact_mut(4 * h));
+    for ((((activations, cell_tanh), c_prev), (g_out, dh_next)), (dc, dz)) in inputs.zip(outputs) {
+        let row = CellTape {
+            activations,
+            cell_tanh,
+            c_prev,
+            g_out,
+            dh_next,
+        };
+        cell_backward(row, dc, dz);
+    }
+}
+
+/// What one sequence's backward step reads, `[H]` each except `activations` `[4H]` (a row of
+/// a [`StepTape`]).
+struct CellTape<'a> {
+    activations: &'a [f32],
+    cell_tanh: &'a [f32],
+    c_prev: &'a [f32],
+    g_out: &'a [f32],
+    dh_next: &'a [f32],
+}
+
+/// One sequence's backward step: from the cell gradient `dc` (from the next step; replaced
+/// by the previous step's) to the pre-activation gate gradients `dz` `[4H]`.
+#[inline(always)]
+fn cell_backward(tape: CellTape<'_>, dc: &mut [f32], dz: &mut [f32]) {
+    let h = dc.len();
+    let (ai, rest) = tape.activations.split_at(h);
+    let (af, rest) = rest.split_at(h);
+    let (ag, ao) = rest.split_at(h);
+    let (di, rest) = dz.split_at_mut(h);
+    let (df, rest) = rest.split_at_mut(h);
+    let (dg, d_o) = rest.split_at_mut(h);
+    let acts = ai.iter().zip(af).zip(ag.iter().zip(ao));
+    let inputs = tape
+        .cell_tanh
+        .iter()
+        .zip(tape.c_prev)
+        .zip(tape.g_out.iter().zip(tape.dh_next));
+    let outs = di
+        .iter_mut()
+        .zip(df.iter_mut())
+        .zip(dg.iter_mut().zip(d_o.iter_mut()));
+    for (((((&i, &f), (&g, &o)), ((&tc, &cp), (&go, &dn))), ((di, df), (dg, d_o))), dc) in
+        acts.zip(inputs).zip(outs).zip(dc.iter_mut())
+    {
+        let dh = go + dn;
+        let dcell = *dc + dh * o * (1.0 - tc * tc);
+        *di = dcell * g * i * (1.0 - i);
+        *df = dcell * cp * f * (1.0 - f);
+        *dg = dcell * i * (1.0 - g * g);
+        *d_o = dh * tc * o * (1.0 - o);
+        *dc = dcell * f;
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[allow(unsafe_code)]
+mod avx2 {
+    use super::{CellState, StepTape};
+
+    /// [`super::cells_forward_portable`] compiled for AVX2.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    unsafe fn cells_forward_avx2(z: &[f32], h: usize, state: CellState<'_>) {
+        super::cells_forward_portable(z, h, state);
+    }
+
+    /// Runs the AVX2 build of the forward gate math; the caller has checked the CPU has AVX2.
+    pub(super) fn cells_forward(z: &[f32], h: usize, state: CellState<'_>) {
+        // SAFETY: the only caller checks `is_x86_feature_detected!("avx2")` first, and the
+        // function only uses safe, bounds-checked slice code.
+        unsafe { cells_forward_avx2(z, h, state) }
+    }
+
+    /// [`super::cells_backward_portable`] compiled for AVX2.
+    ///
+    /// # Safety
+    /// The CPU must support AVX2.
+    #[target_feature(enable = "avx2")]
+    unsafe fn cells_backward_avx2(tape: StepTape<'_>, h: usize, dc: &mut [f32], dz: &mut [f32]) {
+        super::cells_backward_portable(tape, h, dc, dz);
+    }
+
+    /// Runs the AVX2 build of the backward gate math; the caller has checked the CPU has AVX2.
+    pub(super) fn cells_backward(tape: StepTape<'_>, h: usize, dc: &mut [f32], dz: &mut [f32]) {
+        // SAFETY: the only caller checks `is_x86_feature_detected!("avx2")` first, and the
+        // function only uses safe, bounds-checked slice code.
+        unsafe { cells_backward_avx2(tape, h, dc, dz) }
     }
 }
