@@ -11,9 +11,11 @@
 //!    gradients land on the original parameters;
 //! 2. projects the inputs of all time steps in one matrix product `[b*t, E] x [E, 4H]`;
 //! 3. runs the recurrence as **one custom backend operation** ([`FusedLstmBackend`]): per
-//!    step one `[b, H] x [H, 4H]` product and the gate math in a single loop; its hand-written
-//!    backward runs the recurrence in reverse (one `[b, 4H] x [4H, H]` product per step) and
-//!    computes the recurrent weights' gradient in one `[H, b*t] x [b*t, 4H]` product.
+//!    step one `[b, H] x [H, 4H]` product (with `W_h` packed once per pass for
+//!    [`crate::linalg::gemm_add`], the generation engine's register-blocked kernel) and the
+//!    gate math of the whole batch in one vectorized pass; its hand-written backward runs the
+//!    recurrence in reverse (one `[b, 4H] x [4H, H]` product per step, `W_h^T` packed once)
+//!    and computes the recurrent weights' gradient in one `[H, b*t] x [b*t, 4H]` product.
 //!
 //! The custom operation uses burn 0.22's backend-extension mechanism (`#[backend_extension]`,
 //! burn's `extension` feature): a trait implemented for the `Flex` CPU backend and for
