@@ -111,31 +111,34 @@ fn uniform_logits_cost_ln_v_and_accuracy_counts_argmax_hits() {
     assert!((scalar(next_token_accuracy(logits, targets)) - 0.75).abs() < 1e-6);
 }
 
-/// The channel-last convolution the discriminator runs agrees with burn's `Conv1d` (channel
-/// first) in its output and in the gradients of its input, weights and bias, for kernels 1,
-/// 3 and 5 (padding 0, 1 and 2) and windows shorter than the kernel: both the CPU backend's
-/// custom operation and the tensor-operation version other backends run.
+/// The discriminator's channel-last layer (convolution, bias, LeakyReLU) agrees with burn's
+/// `Conv1d` (channel first) followed by `leaky_relu` in its output and in the gradients of
+/// its input, weights and bias, for kernels 1, 3 and 5 (padding 0, 1 and 2), windows shorter
+/// than the kernel and slopes 0.2 and 0 (ReLU): both the CPU backend's custom operation and
+/// the tensor-operation version other backends run.
 #[test]
-fn the_discriminators_convolution_matches_burn_conv1d_with_gradients() {
+fn the_discriminators_layer_matches_burn_conv1d_and_leaky_relu_with_gradients() {
     use burn::nn::PaddingConfig1d;
     use burn::nn::conv::{Conv1d, Conv1dConfig};
     use burn::tensor::Distribution;
+    use burn::tensor::activation::leaky_relu;
     use gan_studio::model::conv_same::correlate_same_tensor_ops;
-    use gan_studio::model::discriminator::conv_same;
+    use gan_studio::model::discriminator::conv_leaky;
 
     let device = Device::flex().autodiff();
     device.seed(21);
     let values = |t: Tensor<3>| t.into_data().try_to_vec::<f32>().unwrap();
-    let tensor_ops = |x: Tensor<3>, conv: &Conv1d| {
+    let tensor_ops = |x: Tensor<3>, conv: &Conv1d, slope: f64| {
         let bias = conv.bias.as_ref().unwrap().val().unsqueeze::<3>();
-        correlate_same_tensor_ops(x, conv.weight.val()) + bias
+        leaky_relu(correlate_same_tensor_ops(x, conv.weight.val()) + bias, slope)
     };
-    type Version<'a> = (&'a str, &'a dyn Fn(Tensor<3>, &Conv1d) -> Tensor<3>);
+    type Version<'a> = (&'a str, &'a dyn Fn(Tensor<3>, &Conv1d, f64) -> Tensor<3>);
     let versions: [Version; 2] = [
-        ("custom operation", &conv_same),
+        ("custom operation", &conv_leaky),
         ("tensor operations", &tensor_ops),
     ];
-    for ((kernel, steps), (version, conv_same)) in [(1, 6), (3, 7), (5, 9), (5, 2)]
+    let cases = [(1, 6, 0.2), (3, 7, 0.2), (5, 9, 0.2), (5, 2, 0.2), (3, 7, 0.0)];
+    for ((kernel, steps, slope), (version, conv_leaky)) in cases
         .into_iter()
         .flat_map(|case| versions.iter().map(move |v| (case, *v)))
     {
@@ -147,11 +150,12 @@ fn the_discriminators_convolution_matches_burn_conv1d_with_gradients() {
         let probe = Tensor::<3>::random([2, steps, 3], Distribution::Normal(0.0, 1.0), &device);
 
         let x_ours = x.clone().detach().require_grad();
-        let ours = conv_same(x_ours.clone(), &conv); // [b, t, Cout]
+        let ours = conv_leaky(x_ours.clone(), &conv, slope); // [b, t, Cout]
         let grads_ours = (ours.clone() * probe.clone()).sum().backward();
 
         let x_burn = x.detach().require_grad();
         let burn_out = conv.forward(x_burn.clone().swap_dims(1, 2)).swap_dims(1, 2);
+        let burn_out = leaky_relu(burn_out, slope);
         let grads_burn = (burn_out.clone() * probe).sum().backward();
 
         let close = |what: &str, a: Vec<f32>, b: Vec<f32>| {
@@ -159,7 +163,7 @@ fn the_discriminators_convolution_matches_burn_conv1d_with_gradients() {
             for (i, (a, b)) in a.iter().zip(&b).enumerate() {
                 assert!(
                     (a - b).abs() <= 1e-5 * (1.0 + b.abs()),
-                    "{version}, kernel {kernel}, t {steps}: {what}[{i}] {a} vs {b}"
+                    "{version}, kernel {kernel}, t {steps}, slope {slope}: {what}[{i}] {a} vs {b}"
                 );
             }
         };

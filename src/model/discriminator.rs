@@ -3,11 +3,10 @@
 use burn::module::{Module, ModuleMapper, Param};
 use burn::nn::conv::{Conv1d, Conv1dConfig};
 use burn::nn::{GaussianNoise, GaussianNoiseConfig, Linear, LinearConfig, PaddingConfig1d};
-use burn::tensor::activation::leaky_relu;
 use burn::tensor::{Device, Distribution, Tensor};
 
 use super::config::{DiscriminatorConfig, ModelError};
-use super::conv_same::correlate_same;
+use super::conv_same::{conv_layer, correlate_same};
 
 /// The discriminator (see [`DiscriminatorConfig`]).
 #[derive(Module, Debug)]
@@ -96,10 +95,11 @@ impl DiscriminatorConfig {
 struct Hidden {
     /// Features after pooling, `[b, C]`.
     pooled: Tensor<2>,
-    /// Pre-activations of the first convolution, `[b, t, C]`.
-    z1: Tensor<3>,
-    /// Pre-activations of the second convolution, `[b, t, C]`.
-    z2: Tensor<3>,
+    /// Activations of the first layer before noise and dropout, `[b, t, C]` (positive
+    /// exactly where the pre-activation is, the LeakyReLU's slope being `>= 0`).
+    a1: Tensor<3>,
+    /// Activations of the second layer before noise and dropout, `[b, t, C]`.
+    a2: Tensor<3>,
     /// Dropout's scaled keep masks after each hidden layer (training with dropout only).
     keep: Option<(Tensor<3>, Tensor<3>)>,
 }
@@ -146,8 +146,8 @@ impl Discriminator {
         let [_, steps, _] = windows.dims();
         let hidden = self.hidden(windows);
         let scores = self.output.forward(hidden.pooled); // [b, 1]
-        let slope = |z: Tensor<3>| {
-            z.detach()
+        let slope = |a: Tensor<3>| {
+            a.detach()
                 .greater_elem(0.0)
                 .float()
                 .mul_scalar(1.0 - self.leaky_slope)
@@ -155,12 +155,12 @@ impl Discriminator {
         }; // [b, t, C]: dLeakyReLU/dz
         let out_weight = self.output.weight.val().reshape([1, 1, self.channels]); // [1, 1, C]
         // d score / d h2 = w / t at every step; through LeakyReLU and dropout to z2.
-        let mut grad = slope(hidden.z2).mul(out_weight.div_scalar(steps as f64)); // [b, t, C]
+        let mut grad = slope(hidden.a2).mul(out_weight.div_scalar(steps as f64)); // [b, t, C]
         if let Some((_, keep2)) = &hidden.keep {
             grad = grad.mul(keep2.clone());
         }
         let grad = conv_same_transposed(grad, self.conv2.weight.val()); // [b, t, C]
-        let mut grad = grad.mul(slope(hidden.z1)); // [b, t, C]
+        let mut grad = grad.mul(slope(hidden.a1)); // [b, t, C]
         if let Some((keep1, _)) = &hidden.keep {
             grad = grad.mul(keep1.clone());
         }
@@ -187,19 +187,19 @@ impl Discriminator {
 
     /// The hidden layers: `[b, t, V]` -> pooled features `[b, C]` and what the input
     /// gradient needs. The activations stay channel-last (`[b, t, C]`), the layout the
-    /// windows come in, and each convolution is one matrix product ([`conv_same`]).
+    /// windows come in, and each layer is one operation ([`conv_leaky`]).
     fn hidden(&self, windows: Tensor<3>) -> Hidden {
         let [batch, _, _] = windows.dims();
         let dropout = self.dropout > 0.0 && self.training(&windows);
-        let z1 = conv_same(windows, &self.conv1); // [b, t, C]
-        let h1 = self.noise.forward(leaky_relu(z1.clone(), self.leaky_slope)); // [b, t, C]
+        let a1 = conv_leaky(windows, &self.conv1, self.leaky_slope); // [b, t, C]
+        let h1 = self.noise.forward(a1.clone()); // [b, t, C]
         let keep1 = dropout.then(|| self.keep_mask(&h1));
         let h1 = match &keep1 {
             Some(keep) => h1.mul(keep.clone()),
             None => h1,
         };
-        let z2 = conv_same(h1, &self.conv2); // [b, t, C]
-        let h2 = self.noise.forward(leaky_relu(z2.clone(), self.leaky_slope)); // [b, t, C]
+        let a2 = conv_leaky(h1, &self.conv2, self.leaky_slope); // [b, t, C]
+        let h2 = self.noise.forward(a2.clone()); // [b, t, C]
         let keep2 = dropout.then(|| self.keep_mask(&h2));
         let h2 = match &keep2 {
             Some(keep) => h2.mul(keep.clone()),
@@ -208,8 +208,8 @@ impl Discriminator {
         let pooled = h2.mean_dim(1).reshape([batch, self.channels]); // [b, C]
         Hidden {
             pooled,
-            z1,
-            z2,
+            a1,
+            a2,
             keep: keep1.zip(keep2),
         }
     }
@@ -221,23 +221,24 @@ impl Discriminator {
     }
 }
 
-/// A stride-1, "same"-padded 1-D convolution (cross-correlation, as [`Conv1d`] computes it)
-/// of channel-last windows `x` `[b, t, Cin]` with `conv`'s weights `[Cout, Cin, K]` (odd `K`)
-/// and bias: `[b, t, Cout]`.
+/// One hidden layer: a stride-1, "same"-padded 1-D convolution (cross-correlation, as
+/// [`Conv1d`] computes it) of channel-last windows `x` `[b, t, Cin]` with `conv`'s weights
+/// `[Cout, Cin, K]` (odd `K`) and bias, then a LeakyReLU of `slope`: `[b, t, Cout]`.
 ///
 /// burn's `Conv1d` wants `[b, Cin, t]` and, on the CPU backend, runs one small product per
 /// window for the forward and a convolution for the weight gradient. Here the forward and
-/// both gradients are each one large matrix product ([`super::conv_same`]). The parameters and
-/// their layout are `Conv1d`'s, so checkpoints do not change.
-pub fn conv_same(x: Tensor<3>, conv: &Conv1d) -> Tensor<3> {
-    let z = correlate_same(x, conv.weight.val()); // [b, t, Cout]
-    match &conv.bias {
-        Some(bias) => z + bias.val().unsqueeze::<3>(), // [b, t, Cout]
-        None => z,
-    }
+/// both gradients are each one large matrix product, with the bias and the activation in the
+/// same operation ([`conv_layer`]). The parameters and their layout are `Conv1d`'s, so
+/// checkpoints do not change.
+pub fn conv_leaky(x: Tensor<3>, conv: &Conv1d, slope: f64) -> Tensor<3> {
+    // The weight first: lazily initialized parameters draw from the device's RNG on first use,
+    // so this order keeps a seeded model's weights what they were.
+    let weight = conv.weight.val();
+    let bias = conv.bias.as_ref().map(|bias| bias.val());
+    conv_layer(x, weight, bias, slope) // [b, t, Cout]
 }
 
-/// The input gradient of [`conv_same`]: the transposed convolution of `grad` `[b, t, Cout]`
+/// The input gradient of a convolution: the transposed convolution of `grad` `[b, t, Cout]`
 /// with `weight` `[Cout, Cin, K]`, `[b, t, Cin]`. With stride 1 and padding `(K-1)/2` it is
 /// the same-padded correlation with the kernel reversed in time and its channels swapped.
 fn conv_same_transposed(grad: Tensor<3>, weight: Tensor<3>) -> Tensor<3> {
