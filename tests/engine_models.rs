@@ -130,14 +130,23 @@ fn the_discriminators_layer_matches_burn_conv1d_and_leaky_relu_with_gradients() 
     let values = |t: Tensor<3>| t.into_data().try_to_vec::<f32>().unwrap();
     let tensor_ops = |x: Tensor<3>, conv: &Conv1d, slope: f64| {
         let bias = conv.bias.as_ref().unwrap().val().unsqueeze::<3>();
-        leaky_relu(correlate_same_tensor_ops(x, conv.weight.val()) + bias, slope)
+        leaky_relu(
+            correlate_same_tensor_ops(x, conv.weight.val()) + bias,
+            slope,
+        )
     };
     type Version<'a> = (&'a str, &'a dyn Fn(Tensor<3>, &Conv1d, f64) -> Tensor<3>);
     let versions: [Version; 2] = [
         ("custom operation", &conv_leaky),
         ("tensor operations", &tensor_ops),
     ];
-    let cases = [(1, 6, 0.2), (3, 7, 0.2), (5, 9, 0.2), (5, 2, 0.2), (3, 7, 0.0)];
+    let cases = [
+        (1, 6, 0.2),
+        (3, 7, 0.2),
+        (5, 9, 0.2),
+        (5, 2, 0.2),
+        (3, 7, 0.0),
+    ];
     for ((kernel, steps, slope), (version, conv_leaky)) in cases
         .into_iter()
         .flat_map(|case| versions.iter().map(move |v| (case, *v)))

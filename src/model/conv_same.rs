@@ -21,9 +21,9 @@
 //! cost a comparison, a mask and their backward passes over the whole activation, about 7% of
 //! a GAN step.
 
+use burn::backend::autodiff::NodeId;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
 use burn::backend::autodiff::checkpoint::strategy::CheckpointStrategy;
-use burn::backend::autodiff::NodeId;
 use burn::backend::autodiff::grads::Gradients;
 use burn::backend::autodiff::ops::{Backward, Ops, OpsKind};
 use burn::backend::flex::FlexTensor;
@@ -144,7 +144,11 @@ impl<C: CheckpointStrategy> ConvSameBackend for Autodiff<Flex, C> {
         slope: f32,
     ) -> FloatTensor<Self> {
         let nodes = [x.node(), w.node(), bias.node()];
-        let (x, w, bias) = (x.into_primitive(), w.into_primitive(), bias.into_primitive());
+        let (x, w, bias) = (
+            x.into_primitive(),
+            w.into_primitive(),
+            bias.into_primitive(),
+        );
         match LayerBackward.prepare::<C>(nodes).compute_bound().stateful() {
             OpsKind::Tracked(prep) => {
                 let out = layer_forward(&x, &w, &bias, slope);
