@@ -114,15 +114,16 @@ fn uniform_logits_cost_ln_v_and_accuracy_counts_argmax_hits() {
 /// The discriminator's channel-last layer (convolution, bias, LeakyReLU) agrees with burn's
 /// `Conv1d` (channel first) followed by `leaky_relu` in its output and in the gradients of
 /// its input, weights and bias, for kernels 1, 3 and 5 (padding 0, 1 and 2), windows shorter
-/// than the kernel and slopes 0.2 and 0 (ReLU): both the CPU backend's custom operation and
-/// the tensor-operation version other backends run.
+/// than the kernel and slopes 0.2 and 0 (ReLU): the CPU backend's custom operations (the
+/// whole layer, and the convolution alone) and the tensor-operation version other backends
+/// run.
 #[test]
 fn the_discriminators_layer_matches_burn_conv1d_and_leaky_relu_with_gradients() {
     use burn::nn::PaddingConfig1d;
     use burn::nn::conv::{Conv1d, Conv1dConfig};
     use burn::tensor::Distribution;
     use burn::tensor::activation::leaky_relu;
-    use gan_studio::model::conv_same::correlate_same_tensor_ops;
+    use gan_studio::model::conv_same::{correlate_same, correlate_same_tensor_ops};
     use gan_studio::model::discriminator::conv_leaky;
 
     let device = Device::flex().autodiff();
@@ -135,9 +136,15 @@ fn the_discriminators_layer_matches_burn_conv1d_and_leaky_relu_with_gradients() 
             slope,
         )
     };
+    // The convolution alone as the CPU's custom operation (the WGAN-GP input gradient's).
+    let correlation = |x: Tensor<3>, conv: &Conv1d, slope: f64| {
+        let bias = conv.bias.as_ref().unwrap().val().unsqueeze::<3>();
+        leaky_relu(correlate_same(x, conv.weight.val()) + bias, slope)
+    };
     type Version<'a> = (&'a str, &'a dyn Fn(Tensor<3>, &Conv1d, f64) -> Tensor<3>);
-    let versions: [Version; 2] = [
-        ("custom operation", &conv_leaky),
+    let versions: [Version; 3] = [
+        ("custom layer operation", &conv_leaky),
+        ("custom correlation operation", &correlation),
         ("tensor operations", &tensor_ops),
     ];
     let cases = [

@@ -1,6 +1,8 @@
 //! Dense `f32` kernels shared by generation and training: a packed matrix with a
-//! register-blocked product, and gate functions that vectorize. Pure Rust, no burn or GUI
-//! dependency.
+//! register-blocked product, gate functions that vectorize, and strided matrix products on
+//! plain slices ([`matmul`]). No burn or GUI dependency.
+
+pub mod matmul;
 
 /// Columns per panel of a [`PackedMatrix`]: two 8-lane AVX vectors.
 const PANEL: usize = 16;
