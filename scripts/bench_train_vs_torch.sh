@@ -6,9 +6,8 @@
 #   THREADS=2 RUNS=9 scripts/bench_train_vs_torch.sh
 #
 # Environment:
-#   THREADS       threads of both (RAYON_NUM_THREADS for burn, --threads/OMP for torch); 1,
-#                 because burn's flex backend is built without its `rayon` feature here
-#                 (single-threaded whatever RAYON_NUM_THREADS says; see benches/README.md)
+#   THREADS       threads of both (RAYON_NUM_THREADS for burn's CPU backend and the fused
+#                 LSTM, --threads/OMP for torch); 1
 #   RUNS          timed runs per figure (medians are printed); 7
 #   KERNELS       which LSTMs of GAN Studio to run: "stock fused" (default), or one of them
 #   TORCH_VENV    the Python venv with CPU torch; ~/.cache/gan-studio/torch-venv (created if

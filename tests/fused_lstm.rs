@@ -73,7 +73,8 @@ fn loss(outputs: &(Tensor<3>, LstmState<2>), weights: &[Tensor<2>; 3]) -> Tensor
 #[test]
 fn fused_lstm_matches_burn_nn_outputs_and_gradients() {
     // A batch below one register tile (3 rows) and one with full tiles plus a remainder
-    // (9 = 2 x 4 + 1), hidden widths whose 4H is not a multiple of the 16-column panels.
+    // (9 = 2 x 4 + 1, split over 3 threads as 4 + 4 + 1), hidden widths whose 4H is not a
+    // multiple of the 16-column panels.
     fused_matches_stock(BATCH, STEPS, INPUT, HIDDEN, 11);
     fused_matches_stock(9, 7, 5, 13, 12);
 }
@@ -126,7 +127,29 @@ fn fused_matches_stock(
         named.extend(parameter_grads(&lstm, &grads));
         named
     };
-    let fused = run(true);
+    // The fused layer splits each step's batch over the current rayon pool: one thread and
+    // three must give bit-identical results.
+    let in_pool = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap();
+        pool.install(|| run(true))
+    };
+    let fused = in_pool(1);
+    for ((name, one), (_, three)) in fused.iter().zip(in_pool(3)) {
+        let bits = |t: &Tensor<2>| {
+            t.to_data()
+                .iter::<f32>()
+                .map(f32::to_bits)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            bits(one),
+            bits(&three),
+            "{name} (batch {batch}): 1 vs 3 threads"
+        );
+    }
     let stock = run(false);
     assert_eq!(fused.len(), 7 + 16);
     for ((name, got), (_, want)) in fused.into_iter().zip(stock) {

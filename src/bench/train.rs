@@ -112,20 +112,16 @@ pub fn run_train_bench(opts: &TrainBench) -> anyhow::Result<Vec<(String, f64, St
 
 /// Whether burn's CPU backend was built with its `rayon` feature (burn's `rayon` feature in
 /// `Cargo.toml`; keep in sync). Without it every flex kernel runs on the calling thread.
-pub const FLEX_MULTITHREADED: bool = false;
+pub const FLEX_MULTITHREADED: bool = true;
 
-/// The threads the CPU backend's kernels use: 1 when it is built without `rayon`, else
-/// `RAYON_NUM_THREADS` when set, else the machine's available parallelism.
+/// The threads the CPU backend's kernels use: 1 when it is built without `rayon`, else the
+/// current rayon pool's (`RAYON_NUM_THREADS` when set, else one per core).
 pub fn rayon_threads() -> usize {
-    if !FLEX_MULTITHREADED {
-        return 1;
+    if FLEX_MULTITHREADED {
+        rayon::current_num_threads()
+    } else {
+        1
     }
-    std::env::var("RAYON_NUM_THREADS")
-        .ok()
-        .and_then(|v| v.parse::<usize>().ok())
-        .filter(|&n| n > 0)
-        .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
-        .unwrap_or(1)
 }
 
 /// Four fixed random batches of `[batch, WINDOW_STEPS + 1]` token ids.

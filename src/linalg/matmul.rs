@@ -63,8 +63,13 @@ impl View {
     }
 }
 
+/// Products of at least this many multiply-adds are split over the current rayon pool.
+const PARALLEL_WORK: usize = 1 << 20;
+
 /// `dst = lhs x rhs`, or `dst += lhs x rhs` with `accumulate`, on the views `d`, `l`, `r` of
-/// the three slices (`[m, k] x [k, n] -> [m, n]`), on the calling thread.
+/// the three slices (`[m, k] x [k, n] -> [m, n]`). Large products are split over the threads
+/// of the current rayon pool by blocks of the output, so the result does not depend on the
+/// number of threads.
 ///
 /// # Panics
 /// When the shapes do not match or a view reaches outside its slice (a programming error:
@@ -105,9 +110,17 @@ pub fn matmul_into(
         }
         return;
     }
+    let work = d.rows.saturating_mul(d.cols).saturating_mul(l.cols);
+    let threads = rayon::current_num_threads();
+    let parallelism = if threads > 1 && work >= PARALLEL_WORK {
+        gemm::Parallelism::Rayon(threads)
+    } else {
+        gemm::Parallelism::None
+    };
     // SAFETY: every view lies inside its slice (checked above, with strides that fit an
-    // isize), `dst` is borrowed mutably and so overlaps neither input, and `gemm` with
-    // `Parallelism::None` touches only the elements the views describe, on this thread.
+    // isize), `dst` is borrowed mutably and so overlaps neither input, and `gemm` touches only
+    // the elements the views describe (its threads write disjoint blocks of `dst` and return
+    // before it does).
     #[allow(unsafe_code)]
     unsafe {
         gemm::gemm(
@@ -129,7 +142,7 @@ pub fn matmul_into(
             false,
             false,
             false,
-            gemm::Parallelism::None,
+            parallelism,
         );
     }
 }
@@ -220,6 +233,25 @@ mod tests {
                 "({i}, {j}) {value} vs {want}"
             );
         }
+    }
+
+    #[test]
+    fn a_large_product_is_bit_identical_on_one_thread_and_on_several() {
+        let (m, k, n) = (96, 130, 200); // above the work split over threads
+        assert!(m * k * n >= PARALLEL_WORK);
+        let a = pseudo_random(m * k, 5);
+        let b = pseudo_random(k * n, 6);
+        let run = |threads: usize| {
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(threads)
+                .build()
+                .expect("a thread pool");
+            pool.install(|| matmul(&a, View::dense(m, k), &b, View::dense(k, n)))
+        };
+        let one = run(1);
+        let bits = |v: &[f32]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        assert_eq!(bits(&one), bits(&run(3)));
+        assert_close(&one, &naive(&a, View::dense(m, k), &b, View::dense(k, n)));
     }
 
     #[test]

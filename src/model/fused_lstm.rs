@@ -44,6 +44,8 @@ use burn::nn::activation::Activation;
 use burn::nn::{Linear, Lstm, LstmState};
 use burn::tensor::{DType, Shape, Tensor, TensorData};
 
+use rayon::prelude::*;
+
 use crate::linalg::{PackedMatrix, gemm_add, sigmoid, tanh};
 
 /// Which LSTM implementation the generator runs.
@@ -366,27 +368,49 @@ fn recurrence_forward(
     if record {
         cells.extend_from_slice(&c_t);
     }
+    let part = rows_per_part(batch);
     for t in 0..steps {
         let slot = if record { t } else { 0 };
-        for (r, row) in z.chunks_exact_mut(four_h).enumerate() {
-            row.copy_from_slice(&x[(r * steps + t) * four_h..][..four_h]);
-        }
         if record {
             for (r, row) in h_t.chunks_exact(h).enumerate() {
                 previous_hidden[(r * steps + t) * h..][..h].copy_from_slice(row);
             }
         }
-        gemm_add(&packed, &h_t, &mut z, batch); // z = x_t W_x + b + h_{t-1} W_h, [b, 4H]
-        cells_forward(
-            &z,
-            h,
-            CellState {
+        // One part of the batch, rows `first..`: z = x_t W_x + b + h_{t-1} W_h, then the cells.
+        let step = |first: usize, z: &mut [f32], state: CellState<'_>| {
+            for (i, row) in z.chunks_exact_mut(four_h).enumerate() {
+                row.copy_from_slice(&x[((first + i) * steps + t) * four_h..][..four_h]);
+            }
+            gemm_add(&packed, state.hidden, z, state.hidden.len() / h); // [rows, 4H]
+            cells_forward(z, h, state);
+        };
+        let activations = &mut gates[slot * batch * four_h..][..batch * four_h];
+        let tanh_slot = &mut cell_tanh[slot * batch * h..][..batch * h];
+        if part >= batch {
+            let state = CellState {
                 cell: &mut c_t,
                 hidden: &mut h_t,
-                activations: &mut gates[slot * batch * four_h..][..batch * four_h],
-                cell_tanh: &mut cell_tanh[slot * batch * h..][..batch * h],
-            },
-        );
+                activations,
+                cell_tanh: tanh_slot,
+            };
+            step(0, &mut z, state);
+        } else {
+            z.par_chunks_mut(part * four_h)
+                .zip(h_t.par_chunks_mut(part * h))
+                .zip(c_t.par_chunks_mut(part * h))
+                .zip(activations.par_chunks_mut(part * four_h))
+                .zip(tanh_slot.par_chunks_mut(part * h))
+                .enumerate()
+                .for_each(|(p, ((((z, hidden), cell), activations), cell_tanh))| {
+                    let state = CellState {
+                        cell,
+                        hidden,
+                        activations,
+                        cell_tanh,
+                    };
+                    step(p * part, z, state);
+                });
+        }
         for (r, row) in h_t.chunks_exact(h).enumerate() {
             out[(r * (steps + 1) + t) * h..][..h].copy_from_slice(row);
         }
@@ -413,7 +437,19 @@ fn recurrence_forward(
     (out, tape)
 }
 
-/// What one step of the gate math updates and records, for the whole batch.
+/// Rows of the batch each thread of the current rayon pool takes in one step: the whole batch
+/// on one thread (or for a batch too small to share), else `batch / threads` rounded up to
+/// the product's tile of 4 rows. Each row's arithmetic is the same whatever part it falls in
+/// ([`gemm_add`]), so the results do not depend on the number of threads.
+fn rows_per_part(batch: usize) -> usize {
+    let threads = rayon::current_num_threads();
+    if threads <= 1 || batch < 8 {
+        return batch;
+    }
+    batch.div_ceil(threads).next_multiple_of(4)
+}
+
+/// What one step of the gate math updates and records, for a batch (or a part of one).
 struct CellState<'a> {
     /// The cell states `[b, H]`, updated in place.
     cell: &'a mut [f32],
@@ -521,23 +557,42 @@ fn recurrence_backward(tape: &Tape, w_h: &FlexTensor, grad: &FlexTensor) -> Recu
     for r in 0..batch {
         dc_next[r * h..][..h].copy_from_slice(&g_out[(r * (steps + 1) + steps) * h..][..h]);
     }
+    let part = rows_per_part(batch);
     for t in (0..steps).rev() {
         for (r, row) in g_t.chunks_exact_mut(h).enumerate() {
             row.copy_from_slice(&g_out[(r * (steps + 1) + t) * h..][..h]);
         }
-        let step = StepTape {
-            activations: &tape.gates[t * batch * four_h..][..batch * four_h],
-            cell_tanh: &tape.cell_tanh[t * batch * h..][..batch * h],
-            c_prev: &tape.cells[t * batch * h..][..batch * h],
-            g_out: &g_t,
-            dh_next: &dh_next,
+        let activations = &tape.gates[t * batch * four_h..][..batch * four_h];
+        let cell_tanh = &tape.cell_tanh[t * batch * h..][..batch * h];
+        let c_prev = &tape.cells[t * batch * h..][..batch * h];
+        // One part of the batch, rows `first..`: the gate gradients, then
+        // dh_{t-1} = dz_t W_h^T.
+        let step = |first: usize, dc: &mut [f32], dz: &mut [f32], dh: &mut [f32]| {
+            let rows = dc.len() / h;
+            let tape = StepTape {
+                activations: &activations[first * four_h..][..rows * four_h],
+                cell_tanh: &cell_tanh[first * h..][..rows * h],
+                c_prev: &c_prev[first * h..][..rows * h],
+                g_out: &g_t[first * h..][..rows * h],
+                dh_next: dh,
+            };
+            cells_backward(tape, h, dc, dz);
+            dh.fill(0.0);
+            gemm_add(&packed_t, dz, dh, rows); // [rows, H]
         };
-        cells_backward(step, h, &mut dc_next, &mut dz_t);
+        if part >= batch {
+            step(0, &mut dc_next, &mut dz_t, &mut dh_next);
+        } else {
+            dc_next
+                .par_chunks_mut(part * h)
+                .zip(dz_t.par_chunks_mut(part * four_h))
+                .zip(dh_next.par_chunks_mut(part * h))
+                .enumerate()
+                .for_each(|(p, ((dc, dz), dh))| step(p * part, dc, dz, dh));
+        }
         for (r, row) in dz_t.chunks_exact(four_h).enumerate() {
             dz[(r * steps + t) * four_h..][..four_h].copy_from_slice(row);
         }
-        dh_next.fill(0.0);
-        gemm_add(&packed_t, &dz_t, &mut dh_next, batch); // dh_{t-1} = dz_t W_h^T, [b, H]
     }
     RecurrenceGrads {
         dz,

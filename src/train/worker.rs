@@ -145,15 +145,24 @@ impl TrainWorker {
                 if options.background {
                     lower_thread_priority();
                 }
-                let out = Outbox {
-                    tx: message_tx,
-                    repaint: options.repaint.clone(),
-                    published: std::cell::Cell::new(None),
+                let background = options.background;
+                let work = move || {
+                    let out = Outbox {
+                        tx: message_tx,
+                        repaint: options.repaint.clone(),
+                        published: std::cell::Cell::new(None),
+                    };
+                    let result =
+                        make().and_then(|trainer| run(trainer, &control_rx, &out, &options));
+                    match result {
+                        Ok(step) => out.send(TrainMessage::Finished { step }),
+                        Err(error) => out.send(TrainMessage::Failed(error.to_string())),
+                    }
                 };
-                let result = make().and_then(|trainer| run(trainer, &control_rx, &out, &options));
-                match result {
-                    Ok(step) => out.send(TrainMessage::Finished { step }),
-                    Err(error) => out.send(TrainMessage::Failed(error.to_string())),
+                // Without a pool of its own the run still works, on rayon's global pool.
+                match training_pool(background) {
+                    Ok(pool) => pool.install(work),
+                    Err(_) => work(),
                 }
             })?;
         Ok(Self {
@@ -193,6 +202,22 @@ impl Drop for TrainWorker {
         // Ask the worker to stop (it saves a checkpoint); the thread is not waited for.
         let _ = self.controls.send(TrainControl::Stop);
     }
+}
+
+/// The threads a run trains on: burn's CPU kernels and the fused LSTM split their work over
+/// the current rayon pool, so the worker runs its whole loop inside a pool of its own (one
+/// thread per core, or `RAYON_NUM_THREADS`), whose threads run at the worker's lower priority
+/// in the `background` case: they are all busy while a step runs, and the window must still
+/// get a core when it needs one.
+fn training_pool(background: bool) -> Result<rayon::ThreadPool, rayon::ThreadPoolBuildError> {
+    rayon::ThreadPoolBuilder::new()
+        .thread_name(|i| format!("gan-studio-train-{i}"))
+        .start_handler(move |_| {
+            if background {
+                lower_thread_priority();
+            }
+        })
+        .build()
 }
 
 /// Lowers the calling thread's scheduling priority a little (nice +5). Best effort: where it
@@ -463,26 +488,46 @@ fn save(trainer: &Trainer, out: &Outbox, options: &WorkerOptions) -> Result<(), 
 
 #[cfg(all(test, target_os = "linux"))]
 mod tests {
-    #[test]
+    /// The calling thread's nice value.
     #[allow(unsafe_code)]
+    fn this_thread_nice() -> i32 {
+        // SAFETY: plain integer calls about this thread.
+        unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) }
+    }
+
+    #[test]
     fn a_background_worker_thread_runs_at_a_lower_priority() {
         let nice = std::thread::spawn(|| {
             super::lower_thread_priority();
-            // SAFETY: plain integer calls about this thread.
-            unsafe {
-                let tid = libc::gettid();
-                libc::getpriority(libc::PRIO_PROCESS, tid as libc::id_t)
-            }
+            this_thread_nice()
         })
         .join()
         .unwrap_or(0);
         // The main thread keeps its own priority: the nice value is per thread.
-        // SAFETY: as above.
-        let main = unsafe { libc::getpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t) };
+        let main = this_thread_nice();
         // (Where the tests themselves run niced above 5, the call may not raise it back.)
         assert!(nice >= 5.max(main), "main {main}, worker {nice}");
         if main < 5 {
             assert!(main < nice, "main {main}, worker {nice}");
         }
+    }
+
+    #[test]
+    fn every_thread_of_a_background_training_pool_runs_at_the_lower_priority() {
+        let main = this_thread_nice();
+        let pool = super::training_pool(true).expect("a thread pool");
+        let nices = pool.broadcast(|_| this_thread_nice());
+        assert!(!nices.is_empty());
+        assert!(
+            nices.iter().all(|&n| n >= 5.max(main)),
+            "main {main}, pool {nices:?}"
+        );
+        // A foreground pool (the command line) keeps the caller's priority.
+        let pool = super::training_pool(false).expect("a thread pool");
+        let nices = pool.broadcast(|_| this_thread_nice());
+        assert!(
+            nices.iter().all(|&n| n == main),
+            "main {main}, pool {nices:?}"
+        );
     }
 }
