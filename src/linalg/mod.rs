@@ -10,7 +10,7 @@ const PANEL: usize = 16;
 const TILE_ROWS: usize = 4;
 
 /// A `[k, n]` row-major weight matrix repacked for [`gemm_add`]: `ceil(n / PANEL)` column
-/// panels of [`PANEL`] columns, each stored row after row (`[k, PANEL]`, contiguous, so a
+/// panels of `PANEL` (16) columns, each stored row after row (`[k, PANEL]`, contiguous, so a
 /// tile reads its weights as one stream), the last panel padded with zero columns.
 #[derive(Clone, Debug)]
 pub struct PackedMatrix {

@@ -1,25 +1,27 @@
-//! The discriminator's convolution: stride 1, "same" padding, channel-last windows, as one
-//! matrix product ("im2col").
+//! The discriminator's convolution: stride 1, "same" padding, channel-last windows, as a few
+//! large matrix products.
 //!
 //! `out[b, s, o] = sum over k, i of x[b, s + k - p, i] w[o, i, k]` with `p = (K-1)/2` (odd `K`)
 //! and zeros outside the window, for `x` `[b, t, Cin]` and burn's `Conv1d` weights `w`
 //! `[Cout, Cin, K]`: the cross-correlation `Conv1d` computes, without its channel-first layout.
 //!
-//! The `K` shifted copies of the input side by side form the matrix `X` `[b*t, K*Cin]`, so the
-//! output is `X W` with the weights laid out as `W` `[K*Cin, Cout]`, the weight gradient
-//! `X^T dOut` and the input gradient `dOut W^T` folded back onto the time steps: each one
-//! large matrix product. On burn's `flex` CPU backend this runs as one custom backend
-//! operation ([`ConvSameBackend`], the backend-extension mechanism the fused LSTM uses too)
-//! whose backward builds `X` again from the saved input instead of keeping it, and folds the
-//! input gradient in one pass. On any other backend the same products are built from tensor
-//! operations (padding, slices, concatenation), which autodiff differentiates.
+//! On burn's `flex` CPU backend this runs as a custom backend operation ([`ConvSameBackend`],
+//! the backend-extension mechanism the fused LSTM uses too). The windows are stacked with
+//! their padding into one matrix, so that tap `k` of every output row is the same matrix
+//! shifted by `k` rows: the output is `K` strided products accumulated into one buffer, the
+//! weight gradient `K` products with the shifted input transposed, and the input gradient `K`
+//! products accumulated at shifted rows ([`crate::linalg::matmul`] on views, the weights read
+//! in `Conv1d`'s own layout). Nothing of size `[b*t, K*Cin]` is built, and no output is
+//! zero-filled and copied by the backend. On any other backend the same maths is one product
+//! of the `K` shifted copies side by side ("im2col", [`correlate_same_tensor_ops`]), built
+//! from tensor operations that autodiff differentiates.
 //!
 //! [`conv_layer`] is a whole layer of the discriminator, the convolution with its bias and a
-//! LeakyReLU, as one operation: the bias and the activation are applied in place on the
-//! product's output, and the backward scales the incoming gradient by the activation's slope
-//! (read off the saved output) before the products. As separate autodiff operations they
-//! cost a comparison, a mask and their backward passes over the whole activation, about 7% of
-//! a GAN step.
+//! LeakyReLU, as one operation: the bias and the activation are applied while the output rows
+//! are gathered, and the backward scales the incoming gradient by the activation's slope (read
+//! off the saved output) before the products. As separate autodiff operations they cost a
+//! comparison, a mask and their backward passes over the whole activation, about 7% of a GAN
+//! step.
 
 use burn::backend::autodiff::NodeId;
 use burn::backend::autodiff::checkpoint::base::Checkpointer;
@@ -182,7 +184,9 @@ impl Backward<Flex, 2> for ConvBackward {
         let grad = grads.consume::<Flex>(&ops.node); // [b, t, Cout]
         let [x_node, w_node] = ops.parents.map(|node| node.map(|node| node.id));
         let Saved { x, w } = ops.state;
-        correlation_backward(grads, [x_node, w_node], &x, &w, &values(&grad));
+        let shape = Shape::of(&x, &w);
+        let dz = pad_rows(&values(&grad), shape, shape.c_out, 0); // [b*(t+2p), Cout]
+        correlation_backward(grads, [x_node, w_node], &x, &w, &dz);
     }
 }
 
@@ -216,14 +220,21 @@ impl Backward<Flex, 3> for LayerBackward {
             slope,
         } = ops.state;
         let shape = Shape::of(&x, &w);
-        // dZ = dOut * LeakyReLU'(z); z > 0 exactly where the output is (slope >= 0).
-        let mut dz = values(&grad).into_owned();
-        for (d, &h) in dz.iter_mut().zip(values(&out).iter()) {
-            if h <= 0.0 {
-                *d *= slope;
+        // dZ = dOut * LeakyReLU'(z), on the padded rows; z > 0 exactly where the output is
+        // (slope >= 0). A select, not a branch: the signs are as good as random.
+        let mut dz = pad_rows(&values(&grad), shape, shape.c_out, 0); // [b*(t+2p), Cout]
+        let out = values(&out);
+        let window = shape.steps * shape.c_out;
+        for (dz, out) in dz
+            .chunks_exact_mut(shape.padded_steps() * shape.c_out)
+            .zip(out.chunks_exact(window))
+        {
+            for (d, &h) in dz[..window].iter_mut().zip(out) {
+                *d *= if h > 0.0 { 1.0 } else { slope };
             }
         }
         if let Some(id) = bias_node {
+            // The padding rows are zero, so summing every row is the sum over the outputs.
             let mut db = vec![0.0f32; shape.c_out];
             for row in dz.chunks_exact(shape.c_out) {
                 for (d, g) in db.iter_mut().zip(row) {
@@ -237,11 +248,11 @@ impl Backward<Flex, 3> for LayerBackward {
 }
 
 /// Registers the gradients of [`correlate_same`]'s input `x` and weights `w` (for the nodes
-/// that want one) from the gradient of its output, `dz` `[b*t, Cout]`.
+/// that want one) from the gradient of its output laid out on the padded rows, `dz`
+/// `[b*(t+2p), Cout]` with zeros between the windows ([`pad_rows`] with no lead).
 ///
-/// With `dZ` laid out on the padded rows ([`Shape`]), tap `k` contributes `X_k^T dZ` to the
-/// weight gradient and `dZ W_k^T` to the padded input gradient shifted by `k` rows: `2K`
-/// strided products, no column matrix.
+/// Tap `k` contributes `X_k^T dZ` to the weight gradient and `dZ W_k^T` to the padded input
+/// gradient shifted by `k` rows: `2K` strided products, no column matrix.
 fn correlation_backward(
     grads: &mut Gradients,
     [x_node, w_node]: [Option<NodeId>; 2],
@@ -251,35 +262,33 @@ fn correlation_backward(
 ) {
     let shape = Shape::of(x, w);
     let (c_in, c_out, m) = (shape.c_in, shape.c_out, shape.product_rows());
-    let dz = pad_rows(dz, shape, c_out, 0); // [b*(t+2p), Cout]
     if let Some(id) = w_node {
         let x = pad_rows(&values(x), shape, c_in, shape.pad()); // [b*(t+2p), Cin]
-        let mut dw = vec![0.0f32; shape.kernel * c_in * c_out]; // [K*Cin, Cout]
+        let mut dw = vec![0.0f32; shape.kernel * c_in * c_out]; // [Cout, Cin, K]
         for k in 0..shape.kernel {
             matmul_into(
                 &mut dw,
-                View::rows(k * c_in * c_out, c_in, c_out, c_out),
+                shape.tap(k),
                 &x,
                 View::rows(k * c_in, m, c_in, c_in).transposed(),
-                &dz,
+                dz,
                 View::dense(m, c_out),
                 false,
             ); // dW_k = X_k^T [Cin, m] x dZ [m, Cout]
         }
-        let dw = from_matrix(&dw, shape);
         grads.register::<Flex>(id, tensor(dw, [c_out, c_in, shape.kernel]));
     }
     if let Some(id) = x_node {
-        let w = to_matrix(&values(w), shape); // [K*Cin, Cout]
+        let w = values(w); // [Cout, Cin, K]
         let mut dx = vec![0.0f32; shape.padded_rows() * c_in]; // [b*(t+2p), Cin]
         for k in 0..shape.kernel {
             matmul_into(
                 &mut dx,
                 View::rows(k * c_in, m, c_in, c_in),
-                &dz,
+                dz,
                 View::dense(m, c_out),
                 &w,
-                View::rows(k * c_in * c_out, c_in, c_out, c_out).transposed(),
+                shape.tap(k).transposed(),
                 true,
             ); // dX[r + k] += dZ [m, Cout] x W_k^T [Cout, Cin]
         }
@@ -339,6 +348,18 @@ impl Shape {
         self.batch * self.padded_steps()
     }
 
+    /// Tap `k`'s weights `W_k` `[Cin, Cout]`, read in place from `Conv1d`'s layout
+    /// `[Cout, Cin, K]` (the products take any strides, so no transposed copy is made).
+    fn tap(self, k: usize) -> View {
+        View {
+            offset: k,
+            rows: self.c_in,
+            cols: self.c_out,
+            row_stride: self.kernel,
+            col_stride: self.c_in * self.kernel,
+        }
+    }
+
     /// Rows of each shifted product, `b*(t+2p) - 2p` (0 for an empty batch).
     fn product_rows(self) -> usize {
         self.padded_rows().saturating_sub(2 * self.pad())
@@ -350,7 +371,6 @@ impl Shape {
 fn correlate_rows(x: &[f32], w: &[f32], shape: Shape) -> Vec<f32> {
     let (c_in, c_out, m) = (shape.c_in, shape.c_out, shape.product_rows());
     let x = pad_rows(x, shape, c_in, shape.pad()); // [b*(t+2p), Cin]
-    let w = to_matrix(w, shape); // [K*Cin, Cout]
     let mut out = vec![0.0f32; m * c_out];
     for k in 0..shape.kernel {
         matmul_into(
@@ -358,8 +378,8 @@ fn correlate_rows(x: &[f32], w: &[f32], shape: Shape) -> Vec<f32> {
             View::dense(m, c_out),
             &x,
             View::rows(k * c_in, m, c_in, c_in),
-            &w,
-            View::rows(k * c_in * c_out, c_in, c_out, c_out),
+            w,
+            shape.tap(k),
             k > 0,
         ); // out += X[k..k+m] [m, Cin] x W_k [Cin, Cout]
     }
@@ -412,35 +432,6 @@ fn unpad_rows(
         let rows = &padded[window * stride + lead * channels..][..steps * channels];
         for row in rows.chunks_exact(channels) {
             out.extend(row.iter().enumerate().map(|(o, &v)| map(v, o)));
-        }
-    }
-    out
-}
-
-/// `w` `[Cout, Cin, K]` as the product's matrix `[K*Cin, Cout]` (tap `k`'s `W_k` in rows
-/// `k*Cin..(k+1)*Cin`).
-fn to_matrix(w: &[f32], shape: Shape) -> Vec<f32> {
-    let mut out = vec![0.0f32; shape.kernel * shape.c_in * shape.c_out];
-    for o in 0..shape.c_out {
-        for i in 0..shape.c_in {
-            for k in 0..shape.kernel {
-                out[(k * shape.c_in + i) * shape.c_out + o] =
-                    w[(o * shape.c_in + i) * shape.kernel + k];
-            }
-        }
-    }
-    out
-}
-
-/// The product's matrix `[K*Cin, Cout]` back in `Conv1d`'s layout `[Cout, Cin, K]`.
-fn from_matrix(m: &[f32], shape: Shape) -> Vec<f32> {
-    let mut out = vec![0.0f32; shape.c_out * shape.c_in * shape.kernel];
-    for o in 0..shape.c_out {
-        for i in 0..shape.c_in {
-            for k in 0..shape.kernel {
-                out[(o * shape.c_in + i) * shape.kernel + k] =
-                    m[(k * shape.c_in + i) * shape.c_out + o];
-            }
         }
     }
     out

@@ -20,7 +20,7 @@
 //! The custom operation uses burn 0.22's backend-extension mechanism (`#[backend_extension]`,
 //! burn's `extension` feature): a trait implemented for the `Flex` CPU backend and for
 //! `Autodiff<Flex>` (the latter registering a [`Backward`] step), dispatched from the run-time
-//! [`Device`]. On any other backend, another float type, or an LSTM configured differently
+//! [`Device`](burn::tensor::Device). On any other backend, another float type, or an LSTM configured differently
 //! from the generator's (reverse, clipping, coupled gates, other activations), the layer falls
 //! back to burn-nn's `Lstm::forward`.
 //!
