@@ -42,10 +42,11 @@ use burn::backend::{
 };
 use burn::nn::activation::Activation;
 use burn::nn::{Linear, Lstm, LstmState};
-use burn::tensor::{DType, Shape, Tensor, TensorData};
+use burn::tensor::{DType, Tensor, TensorData};
 
 use rayon::prelude::*;
 
+use crate::linalg::matmul::{View, matmul, matmul_into};
 use crate::linalg::{PackedMatrix, gemm_add, sigmoid, tanh};
 
 /// Which LSTM implementation the generator runs.
@@ -120,7 +121,7 @@ pub fn fused_forward(
     input: Tensor<3>,
     state: Option<LstmState<2>>,
 ) -> (Tensor<3>, LstmState<2>) {
-    let [batch, steps, width] = input.dims();
+    let [batch, steps, _] = input.dims();
     let hidden = lstm.d_hidden;
     let device = input.device();
     let gates = match &lstm.forget_gate {
@@ -145,13 +146,11 @@ pub fn fused_forward(
         .iter()
         .filter_map(|g| sum_bias(&g.input_transform, &g.hidden_transform))
         .collect();
-    let projected = input.reshape([batch * steps, width]).matmul(w_x); // [b*t, 4H]
-    let projected = if biases.len() == 4 {
-        projected + Tensor::cat(biases, 0).unsqueeze::<2>() // [b*t, 4H]
+    let bias = if biases.len() == 4 {
+        Tensor::cat(biases, 0) // [4H]
     } else {
-        projected
+        Tensor::<1>::zeros([4 * hidden], &device)
     };
-    let projected = projected.reshape([batch, steps, 4 * hidden]); // [b, t, 4H]
     let (cell, hidden_state) = match state {
         Some(state) => state.unpack(),
         None => {
@@ -159,8 +158,10 @@ pub fn fused_forward(
             (zeros.clone(), zeros)
         }
     };
-    let out = <Dispatch as FusedLstmBackend>::lstm_recurrence(
-        projected.into_dispatch(),
+    let out = <Dispatch as FusedLstmBackend>::lstm_layer(
+        input.into_dispatch(),
+        w_x.into_dispatch(),
+        bias.into_dispatch(),
         w_h.into_dispatch(),
         hidden_state.into_dispatch(),
         cell.into_dispatch(),
@@ -187,14 +188,16 @@ fn sum_bias(input: &Linear, hidden: &Linear) -> Option<Tensor<1>> {
     }
 }
 
-/// The LSTM recurrence as one backend operation.
+/// The LSTM layer as one backend operation.
 #[backend_extension(Flex, Autodiff)]
 pub trait FusedLstmBackend: Backend {
-    /// `projected` `[b, t, 4H]` (inputs times `W_x` plus biases, gates i, f, g, o), `w_h`
+    /// `input` `[b, t, E]`, `w_x` `[E, 4H]`, `bias` `[4H]` (gates i, f, g, o), `w_h`
     /// `[H, 4H]`, the initial `hidden` and `cell` `[b, H]` -> `[b, t+1, H]`: rows `0..t` are
     /// the hidden states after each step, row `t` the final cell state.
-    fn lstm_recurrence(
-        projected: FloatTensor<Self>,
+    fn lstm_layer(
+        input: FloatTensor<Self>,
+        w_x: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
         w_h: FloatTensor<Self>,
         hidden: FloatTensor<Self>,
         cell: FloatTensor<Self>,
@@ -202,50 +205,78 @@ pub trait FusedLstmBackend: Backend {
 }
 
 impl FusedLstmBackend for Flex {
-    fn lstm_recurrence(
-        projected: FlexTensor,
+    fn lstm_layer(
+        input: FlexTensor,
+        w_x: FlexTensor,
+        bias: FlexTensor,
         w_h: FlexTensor,
         hidden: FlexTensor,
         cell: FlexTensor,
     ) -> FlexTensor {
-        recurrence_forward(&projected, w_h, &hidden, &cell, false).0
+        let inputs = LayerInputs {
+            input,
+            w_x,
+            bias,
+            w_h,
+        };
+        layer_forward(inputs, &hidden, &cell, false).0
     }
 }
 
 impl<C: CheckpointStrategy> FusedLstmBackend for Autodiff<Flex, C> {
-    fn lstm_recurrence(
-        projected: FloatTensor<Self>,
+    fn lstm_layer(
+        input: FloatTensor<Self>,
+        w_x: FloatTensor<Self>,
+        bias: FloatTensor<Self>,
         w_h: FloatTensor<Self>,
         hidden: FloatTensor<Self>,
         cell: FloatTensor<Self>,
     ) -> FloatTensor<Self> {
-        let nodes = [projected.node(), w_h.node(), hidden.node(), cell.node()];
-        let (p, w, h, c) = (
-            projected.into_primitive(),
-            w_h.into_primitive(),
-            hidden.into_primitive(),
-            cell.into_primitive(),
-        );
-        match RecurrenceBackward
-            .prepare::<C>(nodes)
-            .compute_bound()
-            .stateful()
-        {
+        let nodes = [
+            input.node(),
+            w_x.node(),
+            bias.node(),
+            w_h.node(),
+            hidden.node(),
+            cell.node(),
+        ];
+        let inputs = LayerInputs {
+            input: input.into_primitive(),
+            w_x: w_x.into_primitive(),
+            bias: bias.into_primitive(),
+            w_h: w_h.into_primitive(),
+        };
+        let (h, c) = (hidden.into_primitive(), cell.into_primitive());
+        match LayerBackward.prepare::<C>(nodes).compute_bound().stateful() {
             OpsKind::Tracked(prep) => {
-                let (out, tape) = recurrence_forward(&p, w, &h, &c, true);
+                let (out, tape) = layer_forward(inputs, &h, &c, true);
                 match tape {
                     Some(tape) => prep.finish(tape, out),
                     None => prep.finish(Tape::empty(), out),
                 }
             }
-            OpsKind::UnTracked(prep) => prep.finish(recurrence_forward(&p, w, &h, &c, false).0),
+            OpsKind::UnTracked(prep) => prep.finish(layer_forward(inputs, &h, &c, false).0),
         }
     }
 }
 
-/// The backward step of [`FusedLstmBackend::lstm_recurrence`].
+/// The layer's tensor inputs other than the initial state (shared storage, not copies); the
+/// tape keeps them for the backward pass.
+#[derive(Clone, Debug)]
+struct LayerInputs {
+    /// `[b, t, E]`.
+    input: FlexTensor,
+    /// `[E, 4H]`.
+    w_x: FlexTensor,
+    /// `[4H]`.
+    bias: FlexTensor,
+    /// `[H, 4H]`.
+    w_h: FlexTensor,
+}
+
+/// The backward step of [`FusedLstmBackend::lstm_layer`].
 #[derive(Debug)]
-struct RecurrenceBackward;
+struct LayerBackward;
 
 /// What the backward pass needs from the forward pass.
 #[derive(Clone, Debug)]
@@ -259,8 +290,8 @@ struct Tape {
     cell_tanh: Vec<f32>,
     /// The hidden state before each step, `[b, t, H]` (the rows of `dW_h`'s product).
     previous_hidden: Vec<f32>,
-    /// `W_h` `[H, 4H]`.
-    w_h: Option<FlexTensor>,
+    /// The layer's inputs.
+    inputs: Option<LayerInputs>,
 }
 
 impl Tape {
@@ -271,7 +302,7 @@ impl Tape {
             cells: Vec::new(),
             cell_tanh: Vec::new(),
             previous_hidden: Vec::new(),
-            w_h: None,
+            inputs: None,
         }
     }
 }
@@ -283,32 +314,52 @@ struct Dims {
     hidden: usize,
 }
 
-impl Backward<Flex, 4> for RecurrenceBackward {
+impl Backward<Flex, 6> for LayerBackward {
     type State = Tape;
 
-    fn backward(self, ops: Ops<Tape, 4>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+    fn backward(self, ops: Ops<Tape, 6>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
         let grad = grads.consume::<Flex>(&ops.node);
-        let [p_node, w_node, h_node, c_node] = ops.parents;
+        let [x_node, wx_node, b_node, wh_node, h_node, c_node] = ops.parents;
         let tape = ops.state;
-        let Some(w_h) = tape.w_h.as_ref() else {
+        let Some(inputs) = tape.inputs.as_ref() else {
             return;
         };
-        let result = recurrence_backward(&tape, w_h, &grad);
+        let result = recurrence_backward(&tape, &inputs.w_h, &grad);
         let Dims {
             batch,
             steps,
             hidden,
         } = tape.dims;
-        let dz = tensor(result.dz, [batch * steps, 4 * hidden].to_vec()); // [b*t, 4H]
-        if let Some(node) = w_node {
+        let (rows, four_h) = (batch * steps, 4 * hidden);
+        let width = inputs.w_x.shape().dims::<2>()[0];
+        let dz = &result.dz; // [b*t, 4H]
+        let dz_view = View::dense(rows, four_h);
+        if let Some(node) = wh_node {
             // dW_h = H_prev^T [H, b*t] x dZ [b*t, 4H]
-            let h_prev = tensor(tape.previous_hidden, [batch * steps, hidden].to_vec());
-            let dw = Flex::float_matmul(Flex::float_transpose(h_prev), dz.clone());
-            grads.register::<Flex>(node.id, dw);
+            let h_prev = View::dense(rows, hidden).transposed();
+            let dw = matmul(&tape.previous_hidden, h_prev, dz, dz_view);
+            grads.register::<Flex>(node.id, tensor(dw, [hidden, four_h].to_vec()));
         }
-        if let Some(node) = p_node {
-            let dz = dz.reshape(Shape::from([batch, steps, 4 * hidden].to_vec()));
-            grads.register::<Flex>(node.id, dz);
+        if let Some(node) = wx_node {
+            // dW_x = X^T [E, b*t] x dZ [b*t, 4H]
+            let x = View::dense(rows, width).transposed();
+            let dw = matmul(&values(&inputs.input), x, dz, dz_view);
+            grads.register::<Flex>(node.id, tensor(dw, [width, four_h].to_vec()));
+        }
+        if let Some(node) = b_node {
+            let mut db = vec![0.0f32; four_h];
+            for row in dz.chunks_exact(four_h) {
+                for (d, g) in db.iter_mut().zip(row) {
+                    *d += g;
+                }
+            }
+            grads.register::<Flex>(node.id, tensor(db, [four_h].to_vec()));
+        }
+        if let Some(node) = x_node {
+            // dX = dZ [b*t, 4H] x W_x^T [4H, E]
+            let w_t = View::dense(width, four_h).transposed();
+            let dx = matmul(dz, dz_view, &values(&inputs.w_x), w_t);
+            grads.register::<Flex>(node.id, tensor(dx, [batch, steps, width].to_vec()));
         }
         if let Some(node) = h_node {
             grads.register::<Flex>(node.id, tensor(result.dh0, [batch, hidden].to_vec()));
@@ -338,23 +389,37 @@ pub(super) fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
     }
 }
 
-/// The forward recurrence; with `record`, also the tape for the backward pass.
+/// The forward pass; with `record`, also the tape for the backward pass.
 ///
-/// `W_h` is repacked once ([`PackedMatrix`]); each step starts the gate inputs from the
-/// step's projected rows, adds `h W_h` with [`gemm_add`] and runs the gate math of the whole
-/// batch in one vectorized pass ([`cells_forward`]), with no allocation inside the loop.
-fn recurrence_forward(
-    projected: &FlexTensor,
-    w_h: FlexTensor,
+/// The inputs of all steps are projected in one product written on top of the biases
+/// (`[b*t, E] x [E, 4H]`, [`matmul_into`]). `W_h` is repacked once ([`PackedMatrix`]); each step
+/// starts the gate inputs from the step's projected rows, adds `h W_h` with [`gemm_add`] and
+/// runs the gate math in one vectorized pass ([`cells_forward`]), the batch split over the
+/// current rayon pool, with no allocation inside the loop.
+fn layer_forward(
+    inputs: LayerInputs,
     hidden: &FlexTensor,
     cell: &FlexTensor,
     record: bool,
 ) -> (FlexTensor, Option<Tape>) {
-    let dims = projected.shape().dims::<3>();
-    let [batch, steps, four_h] = dims;
-    let h = four_h / 4;
-    let x = values(projected);
-    let packed = PackedMatrix::new(&values(&w_h), h, four_h);
+    let [batch, steps, width] = inputs.input.shape().dims::<3>();
+    let [h, four_h] = inputs.w_h.shape().dims::<2>();
+    let rows = batch * steps;
+    let mut x = Vec::with_capacity(rows * four_h); // [b*t, 4H]
+    let bias = values(&inputs.bias);
+    for _ in 0..rows {
+        x.extend_from_slice(&bias);
+    }
+    matmul_into(
+        &mut x,
+        View::dense(rows, four_h),
+        &values(&inputs.input),
+        View::dense(rows, width),
+        &values(&inputs.w_x),
+        View::dense(width, four_h),
+        true,
+    ); // x W_x + b
+    let packed = PackedMatrix::new(&values(&inputs.w_h), h, four_h);
     let mut h_t: Vec<f32> = values(hidden).into_owned();
     let mut c_t: Vec<f32> = values(cell).into_owned();
     let mut z = vec![0.0f32; batch * four_h];
@@ -432,7 +497,7 @@ fn recurrence_forward(
         cells,
         cell_tanh,
         previous_hidden,
-        w_h: Some(w_h),
+        inputs: Some(inputs),
     });
     (out, tape)
 }
