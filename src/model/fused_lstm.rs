@@ -9,20 +9,22 @@
 //! 1. concatenates the four gates' weights into `W_x` `[E, 4H]` and `W_h` `[H, 4H]` (and their
 //!    biases into `[4H]`) once per forward, with differentiable tensor operations, so the
 //!    gradients land on the original parameters;
-//! 2. projects the inputs of all time steps in one matrix product `[b*t, E] x [E, 4H]`;
-//! 3. runs the recurrence as **one custom backend operation** ([`FusedLstmBackend`]): per
-//!    step one `[b, H] x [H, 4H]` product (with `W_h` packed once per pass for
-//!    [`crate::linalg::gemm_add`], the generation engine's register-blocked kernel) and the
-//!    gate math of the whole batch in one vectorized pass; its hand-written backward runs the
-//!    recurrence in reverse (one `[b, 4H] x [4H, H]` product per step, `W_h^T` packed once)
-//!    and computes the recurrent weights' gradient in one `[H, b*t] x [b*t, 4H]` product.
+//! 2. runs the rest as **one custom backend operation** ([`FusedLstmBackend`]): the inputs of
+//!    all time steps projected in one `[b*t, E] x [E, 4H]` product written on top of the
+//!    biases; then per step one `[b, H] x [H, 4H]` product (with `W_h` packed once per pass
+//!    for [`crate::linalg::gemm_add`], the generation engine's register-blocked kernel) and
+//!    the gate math in one vectorized pass, the batch split over the threads of the current
+//!    rayon pool (each row's arithmetic is the same whatever thread runs it, so results do
+//!    not depend on the thread count). Its hand-written backward runs the recurrence in
+//!    reverse (one `[b, 4H] x [4H, H]` product per step, `W_h^T` packed once) and computes
+//!    `dW_h`, `dW_x`, the biases' and the input's gradients in one product (or sum) each.
 //!
 //! The custom operation uses burn 0.22's backend-extension mechanism (`#[backend_extension]`,
 //! burn's `extension` feature): a trait implemented for the `Flex` CPU backend and for
 //! `Autodiff<Flex>` (the latter registering a [`Backward`] step), dispatched from the run-time
-//! [`Device`](burn::tensor::Device). On any other backend, another float type, or an LSTM configured differently
-//! from the generator's (reverse, clipping, coupled gates, other activations), the layer falls
-//! back to burn-nn's `Lstm::forward`.
+//! [`Device`](burn::tensor::Device). On any other backend, another float type, or an LSTM
+//! configured differently from the generator's (reverse, clipping, coupled gates, other
+//! activations), the layer falls back to burn-nn's `Lstm::forward`.
 //!
 //! Gates are ordered input, forget, cell (candidate), output, as in
 //! [`super::weights::GeneratorWeights`].
