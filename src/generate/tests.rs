@@ -8,15 +8,11 @@ use crate::model::weights::GeneratorWeights;
 use crate::music::tokens::VOCAB_SIZE;
 use crate::music::{Key, Note, Pitch, PitchClass, Velocity};
 
+/// `n` values in `[-scale, scale)` from the shared test sequence.
 fn pseudo_random(n: usize, seed: u64, scale: f32) -> Vec<f32> {
-    let mut x = seed;
-    (0..n)
-        .map(|_| {
-            x = x
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            ((x >> 40) as f32 / (1u64 << 24) as f32 - 0.5) * 2.0 * scale
-        })
+    crate::linalg::pseudo_random(n, seed)
+        .into_iter()
+        .map(|v| v * scale)
         .collect()
 }
 

@@ -232,6 +232,18 @@ pub fn tanh(x: f32) -> f32 {
 }
 
 /// Values in [-1, 1) from a fixed linear congruential sequence (test data).
+/// The sum of each column of a row-major matrix with `cols` columns (a bias's gradient from
+/// the gradient of its outputs, `[rows, cols]` -> `[cols]`).
+pub fn column_sums(values: &[f32], cols: usize) -> Vec<f32> {
+    let mut sums = vec![0.0f32; cols];
+    for row in values.chunks_exact(cols) {
+        for (sum, v) in sums.iter_mut().zip(row) {
+            *sum += v;
+        }
+    }
+    sums
+}
+
 #[cfg(test)]
 pub(crate) fn pseudo_random(n: usize, seed: u64) -> Vec<f32> {
     let mut state = seed;

@@ -34,9 +34,10 @@ use burn::backend::{
     Autodiff, Backend, Dispatch, DispatchDevice, Flex, TensorMetadata, backend_extension,
 };
 use burn::tensor::activation::leaky_relu;
-use burn::tensor::{DType, Tensor, TensorData};
+use burn::tensor::{DType, Tensor};
 
-use super::fused_lstm::values;
+use super::fused_lstm::{tensor, values};
+use crate::linalg::column_sums;
 use crate::linalg::matmul::{View, matmul_into};
 
 /// The correlation of `x` `[b, t, Cin]` with `w` `[Cout, Cin, K]` (odd `K`): `[b, t, Cout]`
@@ -235,12 +236,7 @@ impl Backward<Flex, 3> for LayerBackward {
         }
         if let Some(id) = bias_node {
             // The padding rows are zero, so summing every row is the sum over the outputs.
-            let mut db = vec![0.0f32; shape.c_out];
-            for row in dz.chunks_exact(shape.c_out) {
-                for (d, g) in db.iter_mut().zip(row) {
-                    *d += g;
-                }
-            }
+            let db = column_sums(&dz, shape.c_out);
             grads.register::<Flex>(id, tensor(db, [shape.c_out]));
         }
         correlation_backward(grads, [x_node, w_node], &x, &w, &dz);
@@ -435,9 +431,4 @@ fn unpad_rows(
         }
     }
     out
-}
-
-/// A contiguous `f32` Flex tensor.
-fn tensor<const N: usize>(values: Vec<f32>, shape: [usize; N]) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape.to_vec()))
 }

@@ -49,7 +49,7 @@ use burn::tensor::{DType, Tensor, TensorData};
 use rayon::prelude::*;
 
 use crate::linalg::matmul::{View, matmul, matmul_into};
-use crate::linalg::{PackedMatrix, gemm_add, sigmoid, tanh};
+use crate::linalg::{PackedMatrix, column_sums, gemm_add, sigmoid, tanh};
 
 /// Which LSTM implementation the generator runs.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -340,41 +340,36 @@ impl Backward<Flex, 6> for LayerBackward {
             // dW_h = H_prev^T [H, b*t] x dZ [b*t, 4H]
             let h_prev = View::dense(rows, hidden).transposed();
             let dw = matmul(&tape.previous_hidden, h_prev, dz, dz_view);
-            grads.register::<Flex>(node.id, tensor(dw, [hidden, four_h].to_vec()));
+            grads.register::<Flex>(node.id, tensor(dw, [hidden, four_h]));
         }
         if let Some(node) = wx_node {
             // dW_x = X^T [E, b*t] x dZ [b*t, 4H]
             let x = View::dense(rows, width).transposed();
             let dw = matmul(&values(&inputs.input), x, dz, dz_view);
-            grads.register::<Flex>(node.id, tensor(dw, [width, four_h].to_vec()));
+            grads.register::<Flex>(node.id, tensor(dw, [width, four_h]));
         }
         if let Some(node) = b_node {
-            let mut db = vec![0.0f32; four_h];
-            for row in dz.chunks_exact(four_h) {
-                for (d, g) in db.iter_mut().zip(row) {
-                    *d += g;
-                }
-            }
-            grads.register::<Flex>(node.id, tensor(db, [four_h].to_vec()));
+            let db = column_sums(dz, four_h);
+            grads.register::<Flex>(node.id, tensor(db, [four_h]));
         }
         if let Some(node) = x_node {
             // dX = dZ [b*t, 4H] x W_x^T [4H, E]
             let w_t = View::dense(width, four_h).transposed();
             let dx = matmul(dz, dz_view, &values(&inputs.w_x), w_t);
-            grads.register::<Flex>(node.id, tensor(dx, [batch, steps, width].to_vec()));
+            grads.register::<Flex>(node.id, tensor(dx, [batch, steps, width]));
         }
         if let Some(node) = h_node {
-            grads.register::<Flex>(node.id, tensor(result.dh0, [batch, hidden].to_vec()));
+            grads.register::<Flex>(node.id, tensor(result.dh0, [batch, hidden]));
         }
         if let Some(node) = c_node {
-            grads.register::<Flex>(node.id, tensor(result.dc0, [batch, hidden].to_vec()));
+            grads.register::<Flex>(node.id, tensor(result.dc0, [batch, hidden]));
         }
     }
 }
 
 /// A contiguous `f32` Flex tensor.
-fn tensor(values: Vec<f32>, shape: Vec<usize>) -> FlexTensor {
-    FlexTensor::from_data(TensorData::new(values, shape))
+pub(super) fn tensor<const N: usize>(values: Vec<f32>, shape: [usize; N]) -> FlexTensor {
+    FlexTensor::from_data(TensorData::new(values, shape.to_vec()))
 }
 
 /// A Flex tensor's values in row-major order (copied only when it is not contiguous).
@@ -488,7 +483,7 @@ fn layer_forward(
     for r in 0..batch {
         out[(r * (steps + 1) + steps) * h..][..h].copy_from_slice(&c_t[r * h..][..h]);
     }
-    let out = tensor(out, [batch, steps + 1, h].to_vec());
+    let out = tensor(out, [batch, steps + 1, h]);
     let tape = record.then(|| Tape {
         dims: Dims {
             batch,
