@@ -5,7 +5,8 @@
 
 use std::path::PathBuf;
 
-use gan_studio::generate::{TokenModel, load_model, weights_file::save_weights};
+use gan_studio::generate::{TokenModel, weights_file::save_weights};
+use gan_studio::models::load_model;
 
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);

@@ -35,6 +35,8 @@ fn weights() -> GeneratorWeights {
         gate_bias: pseudo_random(4 * H, 4, 0.1),
         output_weights: pseudo_random(H * V, 5, 0.5),
         output_bias: pseudo_random(V, 6, 0.5),
+        position_embedding: Vec::new(),
+        bar_embedding: Vec::new(),
     }
 }
 

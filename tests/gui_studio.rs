@@ -138,7 +138,12 @@ fn the_welcome_generates_variations_and_the_same_seed_gives_the_same_melodies() 
     wait_for_generation(&mut harness);
     let first = variation_tokens(&harness);
     assert_eq!(first.len(), 4, "four variations by default");
-    assert!(first.iter().all(|t| t.len() == 64), "four bars of 16 steps");
+    // At most eight bars of 16 steps: a tune ends where the model ends it.
+    assert!(
+        first.iter().all(|t| !t.is_empty() && t.len() <= 128),
+        "{:?}",
+        first.iter().map(Vec::len).collect::<Vec<_>>()
+    );
 
     // The seed is locked by default: Generate again gives the very same melodies.
     harness.get_by_label("✦ Generate").click();

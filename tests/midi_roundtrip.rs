@@ -273,6 +273,7 @@ fn piece_strategy() -> impl Strategy<Value = Piece> {
                 })
                 .collect(),
             parts,
+            pickup: 0,
         },
     )
 }

@@ -364,3 +364,26 @@ fn titles_continue_and_lyrics_are_skipped() {
         [60, 62, 64]
     );
 }
+
+#[test]
+fn a_pickup_before_the_first_bar_line_is_recorded() {
+    // 3/4 with a quarter-note pickup: the first bar line after 480 ticks.
+    let tune = only_tune("X:1\nT:p\nM:3/4\nL:1/4\nK:C\nG|c2 e|g3|]\n");
+    assert_eq!(tune.piece.pickup, 480);
+    // An eighth-note pickup in 6/8 after a leading repeat sign.
+    let tune = only_tune("X:1\nT:p\nM:6/8\nL:1/8\nK:C\n|:G|c2e g2e|c3-c3:|\n");
+    assert_eq!(tune.piece.pickup, 240);
+    // A tune that starts on a bar line (full first bar), or has no bar line at all.
+    assert_eq!(crate::music::metre::lead_in_steps(&tune.piece), 10);
+    let full = only_tune("X:1\nT:p\nM:2/4\nL:1/8\nK:C\ncdef|g4|]\n");
+    assert_eq!(full.piece.pickup, 0);
+    assert_eq!(crate::music::metre::lead_in_steps(&full.piece), 0);
+    assert_eq!(
+        only_tune("X:1\nT:p\nM:2/4\nL:1/8\nK:C\ncdefg4\n")
+            .piece
+            .pickup,
+        0
+    );
+    let tune = only_tune("X:1\nT:p\nM:3/4\nL:1/4\nK:C\nG|c2 e|g3|]\n");
+    assert_eq!(crate::music::metre::lead_in_steps(&tune.piece), 8);
+}

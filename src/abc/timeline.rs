@@ -18,6 +18,8 @@ pub(crate) struct Timeline {
     pub(crate) meters: Vec<(Tick, Option<TimeSignature>)>,
     /// Key signature changes after the start (`None`: no signature).
     pub(crate) keys: Vec<(Tick, Option<Key>)>,
+    /// Where the first bar line after some music lies (`None`: no bar line after a note).
+    pub(crate) first_bar: Option<Tick>,
 }
 
 /// A note that a tie may still lengthen.
@@ -96,7 +98,12 @@ pub(crate) fn lay_out(events: &[Event], order: &[usize], ticks_per_whole: u128) 
                 open.clear();
                 now = now + *length;
             }
-            Event::Bar(_) => open.iter_mut().for_each(|t| t.crossed_bar = true),
+            Event::Bar(_) => {
+                open.iter_mut().for_each(|t| t.crossed_bar = true);
+                if timeline.first_bar.is_none() && now != Ratio::ZERO {
+                    timeline.first_bar = Some(tick(now));
+                }
+            }
             Event::Ending(_) => {}
             Event::Tempo(micros) => timeline.tempos.push((tick(now), *micros)),
             Event::Meter(Meter { signature, .. }) => timeline.meters.push((tick(now), *signature)),

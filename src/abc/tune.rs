@@ -283,6 +283,11 @@ impl TuneReader {
             .into_iter()
             .map(|(tick, key)| KeySignatureChange { tick, key })
             .collect();
+        // A first bar line before a full bar's length marks a pickup (anacrusis).
+        let bar = piece
+            .initial_time_signature()
+            .ticks_per_bar(ABC_TICKS_PER_QUARTER);
+        piece.pickup = timeline.first_bar.filter(|&t| t < bar).unwrap_or(0);
         piece.parts.push(Part {
             notes: timeline.notes,
             ..Part::new("Melody")

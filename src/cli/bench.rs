@@ -173,7 +173,7 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
         }
         BenchCommand::Generate { model, runs } => {
             let model = match model {
-                Some(path) => crate::generate::load_model(path)?,
+                Some(path) => crate::models::load_model(path)?,
                 None => crate::generate::default_model()?,
             };
             writeln!(out, "# model: {}", model.describe())?;

@@ -7,8 +7,9 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
-use crate::generate::{GenerateOptions, Seed, default_model, generate, load_model};
-use crate::music::{Key, Pitch, TempoMap};
+use crate::generate::{GenerateOptions, Seed, default_model, generate};
+use crate::models::load_model;
+use crate::music::{Key, Metre, Pitch, TempoMap};
 
 /// Arguments of `gan-studio generate`.
 #[derive(Debug, Args)]
@@ -54,6 +55,15 @@ pub struct GenerateArgs {
     /// Tempo in BPM when the seed gives none (typed seeds).
     #[arg(long, value_name = "BPM")]
     pub tempo: Option<f64>,
+    /// The metre of a tune generated from nothing or from typed tokens, e.g. `6/8` (a seed
+    /// file brings its own); the models know 4/4, 3/4, 2/4, 6/8, 3/8, 2/2, 9/8, 12/8, 6/4 and
+    /// 3/2.
+    #[arg(long, value_name = "N/D", conflicts_with = "seed_file")]
+    pub metre: Option<String>,
+    /// Always generate the full length: do not stop where the model ends the tune (by
+    /// default a tune ends when the model ends it, after at most `--bars`).
+    #[arg(long)]
+    pub full_length: bool,
     /// Folder for the MIDI files (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
@@ -75,6 +85,12 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         (None, Some(path)) => Seed::from_file(path)?,
         (None, None) => Seed::empty(),
     };
+    if let Some(text) = &args.metre {
+        let metre: Metre = text
+            .parse()
+            .map_err(|e| anyhow::anyhow!("bad --metre {text:?}: {e}"))?;
+        seed.time_signature = metre.signature();
+    }
     if let Some(bpm) = args.tempo {
         if !(bpm.is_finite() && (10.0..=400.0).contains(&bpm)) {
             anyhow::bail!("--tempo must be 10..=400 BPM, got {bpm}");
@@ -108,6 +124,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         key,
         constrain_to_key: args.constrain,
         pitch_range,
+        stop_at_end: !args.full_length,
     };
     let generated = generate(&model, &seed, &options)?;
     std::fs::create_dir_all(&args.out)

@@ -63,6 +63,25 @@ pub enum OutputChoice {
     GumbelSoftmax,
 }
 
+/// The data layout of `--layout`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LayoutArg {
+    /// Whole tunes, vocabulary v2 ([`PreprocessConfig::tunes`]).
+    Tunes,
+    /// Windows of 64 steps, vocabulary v1 ([`PreprocessConfig::default`]).
+    Windows,
+}
+
+impl LayoutArg {
+    /// The preprocessing settings of the layout.
+    pub fn preprocess(self) -> PreprocessConfig {
+        match self {
+            LayoutArg::Tunes => PreprocessConfig::tunes(),
+            LayoutArg::Windows => PreprocessConfig::default(),
+        }
+    }
+}
+
 /// Arguments of `gan-studio train`.
 #[derive(Debug, Args)]
 pub struct TrainArgs {
@@ -93,6 +112,10 @@ pub struct TrainArgs {
     /// model), then train with this command's configuration (often `--mle-steps 0`).
     #[arg(long, value_name = "DIR", conflicts_with = "resume")]
     pub init_from: Option<PathBuf>,
+    /// How the data becomes training sequences: whole tunes with their metre and bar
+    /// positions (token vocabulary v2, the default) or the v1 windows of 64 bare tokens.
+    #[arg(long, value_enum, default_value = "tunes", conflicts_with = "resume")]
+    pub layout: LayoutArg,
     /// Steps of adversarial training (generator updates, after the MLE steps).
     #[arg(long, value_name = "N")]
     pub steps: Option<u64>,
@@ -166,9 +189,15 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         eprintln!("note: {note}");
     }
     let device = compute.device;
-    let (config, sources, run_dir) = match &args.resume {
+    let (config, sources, run_dir, preprocess) = match &args.resume {
         Some(dir) => {
             let manifest = read_manifest(dir)?;
+            // The run's own layout: v2 models read places.
+            let preprocess = if manifest.config.generator.places {
+                PreprocessConfig::tunes()
+            } else {
+                PreprocessConfig::default()
+            };
             let recorded: Vec<DataSource> =
                 manifest.data_sources.iter().map(DataSource::from).collect();
             let sources = match &args.dataset {
@@ -176,15 +205,16 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
                 None if !recorded.is_empty() => recorded,
                 None => vec![source_for(None)?],
             };
-            (None, sources, dir.clone())
+            (None, sources, dir.clone(), preprocess)
         }
         None => (
             Some(config_from(args)?),
             vec![source_for(args.dataset.as_deref())?],
             run_folder(args.out.as_deref())?,
+            args.layout.preprocess(),
         ),
     };
-    let dataset = Arc::new(load(&sources)?);
+    let dataset = Arc::new(load(&sources, &preprocess)?);
     let mut stdout = std::io::stdout();
     writeln!(
         stdout,
@@ -352,16 +382,15 @@ fn set<T>(field: &mut T, value: Option<T>) {
     }
 }
 
-fn load(sources: &[DataSource]) -> anyhow::Result<crate::data::Dataset> {
+fn load(
+    sources: &[DataSource],
+    preprocess: &PreprocessConfig,
+) -> anyhow::Result<crate::data::Dataset> {
     let options = LoadOptions {
         cache_dir: dataset_fetch::cache_dir().ok(),
         ..LoadOptions::default()
     };
-    Ok(load_dataset(
-        sources,
-        &PreprocessConfig::default(),
-        &options,
-    )?)
+    Ok(load_dataset(sources, preprocess, &options)?)
 }
 
 fn run_folder(out: Option<&Path>) -> anyhow::Result<PathBuf> {
@@ -431,7 +460,10 @@ fn run_crnn(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         Some(dir) => (dir.clone(), true),
         None => (run_folder(args.out.as_deref())?, false),
     };
-    let dataset = load(&[source_for(args.dataset.as_deref())?])?;
+    let dataset = load(
+        &[source_for(args.dataset.as_deref())?],
+        &PreprocessConfig::default(),
+    )?;
     let mut config =
         CrnnTrainConfig::new(CrnnGeneratorConfig::new(), CrnnDiscriminatorConfig::new());
     if let Some(n) = args.mle_steps {

@@ -42,7 +42,7 @@ use crate::music::tokens::{VOCAB_SIZE, VOCAB_VERSION};
 pub const CACHE_FORMAT_VERSION: u32 = 1;
 /// The version of the preprocessing output: bump it when the same settings and files would
 /// now give other tokens, so that old caches are not used.
-pub const PIPELINE_VERSION: u32 = 1;
+pub const PIPELINE_VERSION: u32 = 2;
 /// How many data set cache files are kept in the cache folder.
 pub const KEEP_CACHE_FILES: usize = 8;
 
@@ -290,6 +290,7 @@ mod tests {
                 lowest: 60,
                 highest: 60,
                 offset: 0,
+                metre: None,
             }],
             stats: DatasetStats::default(),
             from_cache: false,

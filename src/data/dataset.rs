@@ -7,10 +7,12 @@ use rand::seq::SliceRandom;
 use serde::{Deserialize, Serialize};
 
 use super::error::DataError;
+use super::preprocess::Layout;
 use super::preprocess::PreprocessConfig;
 use super::split::Split;
 use super::stats::DatasetStats;
-use super::windows::{WindowRef, push_window, window_starts};
+use super::windows::{WindowRef, push_tune_window, push_window, sequence_len, window_starts_for};
+use crate::music::Metre;
 use crate::music::tokens::Token;
 use crate::music::{Key, Pitch};
 
@@ -33,6 +35,9 @@ pub struct PieceInfo {
     pub notes: u32,
     /// Length in 16th-note steps (tokens).
     pub steps: u32,
+    /// Its metre, for whole-tune sequences ([`super::Layout::Tunes`]); `None` for windows.
+    #[serde(default)]
+    pub metre: Option<Metre>,
     /// The lowest melody pitch after transposition (MIDI number).
     pub lowest: u8,
     /// The highest melody pitch after transposition (MIDI number).
@@ -141,8 +146,10 @@ impl Dataset {
             }
             let shifts = std::iter::once(0).chain(self.augment_shifts(index));
             for shift in shifts {
-                let starts = window_starts(
-                    piece.steps as usize,
+                let length = sequence_len(self.config.layout, piece.steps as usize);
+                let starts = window_starts_for(
+                    self.config.layout,
+                    length,
                     window,
                     stride,
                     self.config.short_pieces,
@@ -170,6 +177,37 @@ impl Dataset {
         windows
     }
 
+    /// The windows of a split in a random order drawn from `seed`, grouped for batches of
+    /// `batch` windows of similar length: the shuffled list is cut into groups of 8 batches,
+    /// each group sorted by the windows' used length ([`Dataset::window_len`]), and the
+    /// batches then shuffled again. With whole tunes, a batch's rows are cut to its longest
+    /// window, so this spends far less work on padding; the v1 windows all have one length
+    /// and keep the plain shuffled order ([`Dataset::shuffled_windows`]).
+    pub fn length_grouped_windows(&self, split: Split, seed: u64, batch: usize) -> Vec<WindowRef> {
+        let mut windows = self.shuffled_windows(split, seed);
+        if self.config.layout == Layout::Windows {
+            return windows;
+        }
+        let batch = batch.max(1);
+        for group in windows.chunks_mut(batch * 8) {
+            group.sort_by_key(|&w| self.window_len(w));
+        }
+        let mut batches: Vec<&[WindowRef]> = windows.chunks(batch).collect();
+        batches.shuffle(&mut StdRng::seed_from_u64(seed ^ 0x6261_7463_6865_7321));
+        batches.concat()
+    }
+
+    /// The tokens of a window that are not padding: at most `window_steps`.
+    pub fn window_len(&self, window: WindowRef) -> usize {
+        let steps = self
+            .pieces
+            .get(window.piece as usize)
+            .map_or(0, |p| p.steps as usize);
+        sequence_len(self.config.layout, steps)
+            .saturating_sub(window.start as usize)
+            .min(self.config.window_steps as usize)
+    }
+
     /// The token ids of one window: `window_steps` ids, pitches moved by the window's shift,
     /// rests after the end of a short piece.
     pub fn window_ids(&self, window: WindowRef) -> Vec<u32> {
@@ -180,6 +218,18 @@ impl Dataset {
 
     /// Appends the token ids of one window to `out` (see [`Dataset::window_ids`]).
     pub fn push_window_ids(&self, window: WindowRef, out: &mut Vec<u32>) {
+        let info = self.pieces.get(window.piece as usize);
+        if let (Layout::Tunes, Some(info)) = (self.config.layout, info) {
+            push_tune_window(
+                self.piece_ids(window.piece as usize),
+                info.metre.unwrap_or_default(),
+                window.start as usize,
+                self.config.window_steps as usize,
+                window.shift,
+                out,
+            );
+            return;
+        }
         push_window(
             self.piece_ids(window.piece as usize),
             window.start as usize,

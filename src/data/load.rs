@@ -16,7 +16,7 @@ use super::progress::{Progress, ProgressCallback, Reporter};
 use super::source::{DataSource, FileFormat, Input, Origin, list_sources};
 use super::split::{Split, assign_splits};
 use super::stats::{DatasetStats, Skipped};
-use super::windows::window_count;
+use super::windows::{sequence_len, window_count_for};
 use crate::abc::{self, AbcFile};
 use crate::music::{Key, Piece};
 
@@ -418,6 +418,7 @@ fn assemble(
             lowest: lowest.saturating_add(base),
             highest: highest.saturating_add(base),
             offset: tokens.len() as u64,
+            metre: p.metre,
         };
         stats.pieces.add(split, 1);
         stats.source_notes += p.source_notes as u64;
@@ -432,8 +433,9 @@ fn assemble(
             Some(i) => stats.key_counts[i] += 1,
             None => stats.unknown_keys += 1,
         }
-        let own = window_count(p.tokens.len(), window, stride, config.short_pieces);
-        if p.tokens.len() < window {
+        let length = sequence_len(config.layout, p.tokens.len());
+        let own = window_count_for(config.layout, length, window, stride, config.short_pieces);
+        if length < window {
             stats.short_pieces += 1;
         }
         let copies = if split == Split::Train {

@@ -45,7 +45,7 @@ pub use archive::ZipLimits;
 pub use dataset::{Dataset, PieceInfo};
 pub use error::DataError;
 pub use load::{LoadOptions, load_dataset, source_for};
-pub use preprocess::{KeyPolicy, PreprocessConfig, RhythmPolicy, ShortPieces};
+pub use preprocess::{KeyPolicy, Layout, PreprocessConfig, RhythmPolicy, ShortPieces};
 pub use progress::{Progress, ProgressCallback};
 pub use source::{DEMO_ABC, DataSource, FileFormat, format_of};
 pub use split::Split;

@@ -27,6 +27,7 @@ use thiserror::Error;
 
 use crate::music::analysis::estimate_key;
 use crate::music::melody::skyline;
+use crate::music::metre::{Metre, UnknownMetre, lead_in_steps};
 use crate::music::tokens::{self, EncodeOptions, HOLD_ID, PITCH_TOKENS, REST_ID, TokenError};
 use crate::music::transform::{OutOfRange, transpose_notes_within};
 use crate::music::{Grid, Key, Note, Piece, Pitch, Tick};
@@ -73,6 +74,21 @@ pub enum ShortPieces {
     PadWithRests,
 }
 
+/// How the tokens of a piece become training sequences.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Layout {
+    /// Vocabulary v1: fixed windows of bare token ids cut anywhere in a piece, no markers, no
+    /// places (the source papers' layout, and the default of this type for old settings).
+    #[default]
+    Windows,
+    /// Vocabulary v2: whole tunes `<start> ... <end>`, laid out from a bar line (a pickup
+    /// becomes rests), each token read with its place (metre, position in the bar, bar);
+    /// a tune longer than a window is cut into overlapping windows that keep their places.
+    /// Pieces in a metre the models do not know, or that change metre, are left out.
+    Tunes,
+}
+
 /// The settings of preprocessing; part of the cache key, so changing any rebuilds the cache.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -99,6 +115,9 @@ pub struct PreprocessConfig {
     pub validation_fraction: f64,
     /// The seed of the train/validation split (default 0).
     pub seed: u64,
+    /// How pieces become sequences: v1 windows (the default of old settings files) or v2
+    /// whole tunes ([`PreprocessConfig::tunes`]).
+    pub layout: Layout,
 }
 
 impl Default for PreprocessConfig {
@@ -113,11 +132,24 @@ impl Default for PreprocessConfig {
             trim_leading_silence: true,
             validation_fraction: 0.1,
             seed: 0,
+            layout: Layout::Windows,
         }
     }
 }
 
 impl PreprocessConfig {
+    /// The settings of vocabulary v2, what the studio and `gan-studio train` use: whole tunes
+    /// ([`Layout::Tunes`]) in windows of 257 tokens (16 bars of 4/4 with both markers), a new
+    /// window every 64 steps for longer tunes.
+    pub fn tunes() -> Self {
+        PreprocessConfig {
+            layout: Layout::Tunes,
+            window_steps: 257,
+            stride: 64,
+            ..PreprocessConfig::default()
+        }
+    }
+
     /// The largest window accepted.
     pub const MAX_WINDOW_STEPS: u32 = 4096;
 
@@ -200,6 +232,17 @@ pub enum PieceProblem {
     /// The token encoder refused the melody.
     #[error("{0}")]
     Tokens(#[from] TokenError),
+    /// Whole-tune layout: the piece's metre is not one the models know.
+    #[error("{0}")]
+    Metre(#[from] UnknownMetre),
+    /// Whole-tune layout: the piece changes metre.
+    #[error("the metre changes within the piece ({first} to {then})")]
+    MetreChanges {
+        /// The first metre.
+        first: String,
+        /// A later one.
+        then: String,
+    },
 }
 
 /// One piece after preprocessing.
@@ -215,8 +258,10 @@ pub struct PreparedPiece {
     pub source_notes: usize,
     /// Melody notes moved by octaves into the piano range.
     pub folded_notes: usize,
-    /// Token ids (vocabulary v1, no markers).
+    /// Token ids (vocabulary v1 ids, no markers; with [`Layout::Tunes`] from a bar line).
     pub tokens: Vec<u8>,
+    /// The metre, with [`Layout::Tunes`] (`None` with [`Layout::Windows`]).
+    pub metre: Option<Metre>,
 }
 
 /// Preprocesses one piece (see the module documentation).
@@ -228,6 +273,10 @@ pub fn prepare_piece(
     if notes.is_empty() {
         return Err(PieceProblem::NoNotes);
     }
+    let metre = match config.layout {
+        Layout::Windows => None,
+        Layout::Tunes => Some(single_metre(piece)?),
+    };
     let tpq = piece.ticks_per_quarter;
     let grid = Grid::SIXTEENTH
         .ticks(tpq)
@@ -272,6 +321,11 @@ pub fn prepare_piece(
     );
     let encoded = tokens::encode_notes(&melody, tpq, EncodeOptions::default())?;
     let mut ids: Vec<u8> = encoded.iter().map(|t| t.index() as u8).collect();
+    if config.layout == Layout::Tunes {
+        // The first bar line on a multiple of the bar: the pickup's missing part as rests.
+        let lead_in = lead_in_steps(piece) as usize;
+        ids.splice(0..0, std::iter::repeat_n(REST_ID as u8, lead_in));
+    }
     if config.trim_leading_silence {
         let bar = piece.initial_time_signature().sixteenths_per_bar().max(1) as usize;
         let rests = ids
@@ -290,7 +344,24 @@ pub fn prepare_piece(
         source_notes: notes.len(),
         folded_notes,
         tokens: ids,
+        metre,
     })
+}
+
+/// The one metre of a piece, for [`Layout::Tunes`].
+fn single_metre(piece: &Piece) -> Result<Metre, PieceProblem> {
+    let first = piece.initial_time_signature();
+    if let Some(change) = piece
+        .time_signatures
+        .iter()
+        .find(|c| c.signature != first && c.tick < piece.end_tick())
+    {
+        return Err(PieceProblem::MetreChanges {
+            first: first.to_string(),
+            then: change.signature.to_string(),
+        });
+    }
+    Ok(Metre::of(first)?)
 }
 
 /// The notes of a token sequence as (pitch id 0..88, length in steps), in order.
@@ -499,6 +570,54 @@ mod tests {
             ..keep
         };
         assert_eq!(prepare_piece(&p, &untrimmed).unwrap().tokens.len(), 28);
+    }
+
+    #[test]
+    fn whole_tunes_start_on_a_bar_line_with_their_metre() {
+        let tunes = PreprocessConfig {
+            key: KeyPolicy::Keep,
+            ..PreprocessConfig::tunes()
+        };
+        // A quarter-note pickup in 3/4: 8 rests of lead-in put the first bar line at step 12.
+        let mut p = piece(line(0, &[("G4", 4), ("C5", 8), ("E5", 4)]));
+        p.time_signatures = vec![crate::music::TimeSignatureChange {
+            tick: 0,
+            signature: crate::music::TimeSignature::new(3, 4).unwrap(),
+        }];
+        p.pickup = 480;
+        let prepared = prepare_piece(&p, &tunes).unwrap();
+        assert_eq!(
+            prepared.metre.map(|m| m.to_string()).as_deref(),
+            Some("3/4")
+        );
+        assert_eq!(
+            text(&prepared.tokens),
+            "r r r r r r r r G4 _ _ _ C5 _ _ _ _ _ _ _ E5 _ _ _"
+        );
+        // The v1 layout ignores the pickup and the metre.
+        let windows = PreprocessConfig {
+            key: KeyPolicy::Keep,
+            ..PreprocessConfig::default()
+        };
+        let prepared = prepare_piece(&p, &windows).unwrap();
+        assert_eq!(prepared.metre, None);
+        assert_eq!(prepared.tokens.len(), 16);
+        // Metres the models do not know, and metre changes, are refused with the reason.
+        p.time_signatures[0].signature = crate::music::TimeSignature::new(7, 8).unwrap();
+        let err = prepare_piece(&p, &tunes).unwrap_err().to_string();
+        assert!(err.contains("7/8"), "{err}");
+        p.time_signatures = vec![
+            crate::music::TimeSignatureChange {
+                tick: 0,
+                signature: crate::music::TimeSignature::new(3, 4).unwrap(),
+            },
+            crate::music::TimeSignatureChange {
+                tick: 960,
+                signature: crate::music::TimeSignature::new(2, 4).unwrap(),
+            },
+        ];
+        let err = prepare_piece(&p, &tunes).unwrap_err().to_string();
+        assert!(err.contains("changes"), "{err}");
     }
 
     #[test]

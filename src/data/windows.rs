@@ -5,9 +5,16 @@
 //! the last window that fits are not used). A piece shorter than one window gives none, or
 //! one window padded with rests ([`ShortPieces::PadWithRests`]). An augmented copy of a piece
 //! has the same windows, with every pitch moved by its shift.
+//!
+//! With the whole-tune layout ([`Layout::Tunes`], vocabulary v2) a piece of `n` steps is the
+//! sequence `<start> s0 .. s(n-1) <end>` of `n + 2` tokens ([`sequence_len`]), each read with
+//! its place ([`push_tune_window`]). A sequence that fits a window is one window, padded with
+//! [`PAD_ID`]; a longer one gives windows every `stride` tokens and one more that ends with
+//! the `<end>` marker, so every tune's ending is learned.
 
-use super::preprocess::ShortPieces;
-use crate::music::tokens::{PITCH_TOKENS, REST_ID};
+use super::preprocess::{Layout, ShortPieces};
+use crate::music::Metre;
+use crate::music::tokens::{END_ID, PAD_ID, PITCH_TOKENS, REST_ID, START_ID, step_code};
 
 /// One window: which piece, its first step, and the transposition of an augmented copy
 /// (0 for the piece itself).
@@ -32,6 +39,84 @@ pub fn window_count(len: usize, window: usize, stride: usize, short: ShortPieces
         1
     } else {
         0
+    }
+}
+
+/// The length of the training sequence of a piece of `steps` steps: the steps themselves,
+/// plus the two markers with [`Layout::Tunes`].
+pub fn sequence_len(layout: Layout, steps: usize) -> usize {
+    match layout {
+        Layout::Windows => steps,
+        Layout::Tunes => steps + 2,
+    }
+}
+
+/// How many windows a sequence of `len` tokens gives under a layout.
+pub fn window_count_for(
+    layout: Layout,
+    len: usize,
+    window: usize,
+    stride: usize,
+    short: ShortPieces,
+) -> usize {
+    window_starts_for(layout, len, window, stride, short).count()
+}
+
+/// The first tokens of the windows of a sequence of `len` tokens under a layout (see the
+/// module documentation).
+pub fn window_starts_for(
+    layout: Layout,
+    len: usize,
+    window: usize,
+    stride: usize,
+    short: ShortPieces,
+) -> Box<dyn Iterator<Item = usize>> {
+    match layout {
+        Layout::Windows => Box::new(window_starts(len, window, stride, short)),
+        Layout::Tunes if window == 0 || stride == 0 || len == 0 => Box::new(std::iter::empty()),
+        Layout::Tunes if len <= window => Box::new(std::iter::once(0)),
+        Layout::Tunes => {
+            let last = len - window;
+            let regular = (0..=last).step_by(stride);
+            let tail = (last % stride != 0).then_some(last);
+            Box::new(regular.chain(tail))
+        }
+    }
+}
+
+/// Appends one window of a whole-tune sequence (see the module documentation) as `window`
+/// codes ([`step_code`]) to `out`: tokens `start..start + window` of
+/// `<start> ids.. <end>`, pitches moved by `shift` (clamped to the piano), each with the place
+/// of the step it predicts in `metre`; [`PAD_ID`] after the end.
+pub fn push_tune_window(
+    ids: &[u8],
+    metre: Metre,
+    start: usize,
+    window: usize,
+    shift: i8,
+    out: &mut Vec<u32>,
+) {
+    let top = PITCH_TOKENS as i32 - 1;
+    let len = ids.len() + 2;
+    for j in start..start + window {
+        if j >= len {
+            out.push(PAD_ID);
+            continue;
+        }
+        let token = if j == 0 {
+            START_ID
+        } else if j == len - 1 {
+            END_ID
+        } else {
+            let id = u32::from(ids[j - 1]);
+            if (id as usize) < PITCH_TOKENS {
+                (id as i32 + i32::from(shift)).clamp(0, top) as u32
+            } else {
+                id
+            }
+        };
+        // Index j predicts step j (the <start> marker predicts step 0).
+        out.push(step_code(token, metre.place_id(j as u64)));
     }
 }
 
@@ -89,6 +174,46 @@ mod tests {
         assert_eq!(window_count(63, 64, 16, drop), 0);
         assert_eq!(window_count(63, 64, 16, ShortPieces::PadWithRests), 1);
         assert_eq!(window_count(0, 64, 16, ShortPieces::PadWithRests), 0);
+    }
+
+    #[test]
+    fn tune_windows_cover_the_whole_tune_and_its_end() {
+        let drop = ShortPieces::Drop;
+        let starts = |len| window_starts_for(Layout::Tunes, len, 8, 4, drop).collect::<Vec<_>>();
+        assert_eq!(starts(5), vec![0]);
+        assert_eq!(starts(8), vec![0]);
+        assert_eq!(starts(12), vec![0, 4]);
+        // 13 tokens: windows at 0 and 4, then one ending on the <end> marker.
+        assert_eq!(starts(13), vec![0, 4, 5]);
+        assert_eq!(window_count_for(Layout::Tunes, 13, 8, 4, drop), 3);
+        assert_eq!(sequence_len(Layout::Tunes, 11), 13);
+        assert_eq!(sequence_len(Layout::Windows, 11), 11);
+    }
+
+    #[test]
+    fn tune_windows_carry_markers_places_and_padding() {
+        use crate::music::tokens::split_code;
+        let hold = HOLD_ID as u8;
+        let metre: Metre = "3/4".parse().unwrap();
+        // Two steps: a note and its hold.
+        let mut out = Vec::new();
+        push_tune_window(&[39, hold], metre, 0, 6, 2, &mut out);
+        let tokens: Vec<u32> = out.iter().map(|&c| split_code(c).0).collect();
+        assert_eq!(tokens, vec![START_ID, 41, HOLD_ID, END_ID, PAD_ID, PAD_ID]);
+        // <start> reads the place of step 0, the note that of step 1, <end>'s input step 3.
+        for (j, &code) in out.iter().take(4).enumerate() {
+            assert_eq!(split_code(code).1, metre.place_id(j as u64), "index {j}");
+        }
+        // A window from index 2 keeps the places of its steps.
+        out.clear();
+        push_tune_window(&[39, hold], metre, 2, 2, 0, &mut out);
+        assert_eq!(
+            out,
+            vec![
+                step_code(HOLD_ID, metre.place_id(2)),
+                step_code(END_ID, metre.place_id(3))
+            ]
+        );
     }
 
     #[test]

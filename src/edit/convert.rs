@@ -110,6 +110,7 @@ impl Document {
                 .into_iter()
                 .collect(),
             parts,
+            pickup: 0,
         }
     }
 }

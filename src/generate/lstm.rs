@@ -3,6 +3,8 @@
 
 use crate::linalg::{PackedMatrix, gemm_add, sigmoid, tanh};
 use crate::model::weights::{GeneratorWeights, WeightsError};
+use crate::music::metre::{BARS, split_place};
+use crate::music::tokens::split_code;
 
 use super::GenerateError;
 
@@ -17,6 +19,10 @@ pub struct LstmEngine {
     weights: GeneratorWeights,
     /// `[V, 4H]`: embedding(v) x W_ih + gate bias.
     input_table: Vec<f32>,
+    /// `[P, 4H]`: position_embedding(p) x W_ih (empty for a v1 model).
+    position_table: Vec<f32>,
+    /// `[BARS, 4H]`: bar_embedding(b) x W_ih (empty for a v1 model).
+    bar_table: Vec<f32>,
     /// W_hh `[H, 4H]`, packed.
     hidden_packed: PackedMatrix,
     /// The output layer `[H, V]`, packed.
@@ -51,20 +57,29 @@ impl LstmEngine {
             weights.embedding_width,
             4 * weights.hidden,
         );
-        let mut input_table = Vec::with_capacity(v * h4);
-        for token in 0..v {
-            let mut row = weights.gate_bias.clone();
-            let embedded = &weights.embedding[token * e..(token + 1) * e];
-            for (k, &x) in embedded.iter().enumerate() {
-                axpy(&mut row, &weights.input_weights[k * h4..(k + 1) * h4], x);
+        // Each embedding row projected into gate space (x W_ih), plus `bias`.
+        let project = |table: &[f32], bias: &[f32]| -> Vec<f32> {
+            let mut out = Vec::with_capacity(table.len() / e.max(1) * h4);
+            for embedded in table.chunks_exact(e) {
+                let mut row = bias.to_vec();
+                for (k, &x) in embedded.iter().enumerate() {
+                    axpy(&mut row, &weights.input_weights[k * h4..(k + 1) * h4], x);
+                }
+                out.extend_from_slice(&row);
             }
-            input_table.extend_from_slice(&row);
-        }
+            out
+        };
+        let zero = vec![0.0; h4];
+        let input_table = project(&weights.embedding[..v * e], &weights.gate_bias);
+        let position_table = project(&weights.position_embedding, &zero);
+        let bar_table = project(&weights.bar_embedding, &zero);
         let hidden_packed = PackedMatrix::new(&weights.hidden_weights, weights.hidden, h4);
         let output_packed = PackedMatrix::new(&weights.output_weights, weights.hidden, v);
         Ok(Self {
             weights,
             input_table,
+            position_table,
+            bar_table,
             hidden_packed,
             output_packed,
         })
@@ -91,7 +106,15 @@ impl LstmEngine {
         }
     }
 
-    /// Feeds one token per sequence (`tokens.len() == state.batch()`).
+    /// Whether the model reads the place of each step (vocabulary v2): then
+    /// [`LstmEngine::advance`] takes codes (`token + V * place`, see
+    /// [`crate::music::tokens::step_code`]), else bare token ids.
+    pub fn reads_places(&self) -> bool {
+        !self.position_table.is_empty()
+    }
+
+    /// Feeds one token per sequence (`tokens.len() == state.batch()`): token ids for a v1
+    /// model, codes for a v2 model ([`LstmEngine::reads_places`]).
     pub fn advance(&self, state: &mut LstmState, tokens: &[u32]) -> Result<(), GenerateError> {
         let (v, h) = (self.weights.vocab_size, self.weights.hidden);
         let h4 = 4 * h;
@@ -102,16 +125,24 @@ impl LstmEngine {
                 state.batch
             )));
         }
-        for (b, &token) in tokens.iter().enumerate() {
+        let places = self.reads_places();
+        for (b, &code) in tokens.iter().enumerate() {
+            let (token, place) = if places { split_code(code) } else { (code, 0) };
             let t = token as usize;
-            if t >= v {
-                return Err(GenerateError::BadToken {
-                    id: token,
-                    vocab: v,
-                });
+            let (position, bar) = split_place(place);
+            let (position, bar) = (position as usize, bar as usize);
+            if t >= v || (places && bar >= BARS as usize) {
+                return Err(GenerateError::BadToken { id: code, vocab: v });
             }
-            state.gates[b * h4..(b + 1) * h4]
-                .copy_from_slice(&self.input_table[t * h4..(t + 1) * h4]);
+            let gates = &mut state.gates[b * h4..(b + 1) * h4];
+            gates.copy_from_slice(&self.input_table[t * h4..(t + 1) * h4]);
+            if places {
+                let p = &self.position_table[position * h4..(position + 1) * h4];
+                let r = &self.bar_table[bar * h4..(bar + 1) * h4];
+                for ((g, p), r) in gates.iter_mut().zip(p).zip(r) {
+                    *g += p + r;
+                }
+            }
         }
         // gates[b] += hidden[b] x W_hh for the whole batch at once.
         gemm_add(
@@ -214,6 +245,8 @@ mod tests {
             gate_bias: vec![0.0, 0.0, 0.0, 0.0],
             output_weights: vec![1.0, -1.0],
             output_bias: vec![0.0, 0.5],
+            position_embedding: Vec::new(),
+            bar_embedding: Vec::new(),
         }
     }
 

@@ -6,11 +6,12 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::music::tokens::{
-    self, EncodeOptions, HOLD_ID, PITCH_TOKENS, Prepare, REST_ID, STEP, decode_notes_lenient,
+    self, END_ID, EncodeOptions, HOLD_ID, PITCH_TOKENS, Prepare, REST_ID, START_ID, STEP,
+    decode_notes_lenient, step_code,
 };
 use crate::music::{
-    Key, KeySignatureChange, Mode, Note, Part, Piece, Pitch, Tick, TimeSignatureChange,
-    estimate_key,
+    Key, KeySignatureChange, Metre, Mode, Note, Part, Piece, Pitch, Tick, TimeSignature,
+    TimeSignatureChange, estimate_key,
 };
 
 use super::GenerateError;
@@ -40,6 +41,10 @@ pub struct GenerateOptions {
     pub constrain_to_key: bool,
     /// Keep every pitch within this range (inclusive).
     pub pitch_range: Option<(Pitch, Pitch)>,
+    /// Stop a variation when the model ends the tune (its `<end>` marker), so `steps` is the
+    /// most it may last ("until the tune ends, at most N bars"). Only models of vocabulary
+    /// v2 end tunes; on by default.
+    pub stop_at_end: bool,
 }
 
 impl Default for GenerateOptions {
@@ -52,6 +57,7 @@ impl Default for GenerateOptions {
             key: None,
             constrain_to_key: false,
             pitch_range: None,
+            stop_at_end: true,
         }
     }
 }
@@ -209,11 +215,19 @@ fn shift_ids(ids: &[u32], shift: i32) -> Result<Vec<u32>, GenerateError> {
         .collect()
 }
 
-/// Samples `steps` tokens for each of `contexts.len()` rows after feeding each row its context
-/// (all contexts the same length), in the model's frame.
+/// Samples up to `steps` tokens for each of `rows` rows after feeding each row the same
+/// context, in the model's frame.
+///
+/// A v1 model is fed bare ids, an empty context as one rest. A model that reads places (v2)
+/// is fed `<start>` and then the context, every token as a code with the place of the step it
+/// predicts in `metre` (the context starts on a bar line); it never draws `<start>` or the
+/// padding token, and with `options.stop_at_end` a row ends when it draws `<end>` (not
+/// returned) after at least one step.
+#[allow(clippy::too_many_arguments)]
 fn sample_rows(
     model: &TokenModel,
     context: &[u32],
+    metre: Metre,
     rows: usize,
     steps: usize,
     rules: &Rules,
@@ -227,16 +241,29 @@ fn sample_rows(
             tokens::VOCAB_VERSION
         )));
     }
+    let places = model.reads_places();
+    // The code of the token at sequence index `j` (v2: index j predicts step j).
+    let code = |token: u32, j: usize| {
+        if places {
+            step_code(token, metre.place_id(j as u64))
+        } else {
+            token
+        }
+    };
     let mut state = model.start(rows);
-    // An empty context: one rest, so the model has something to continue from.
-    let context: Vec<u32> = if context.is_empty() {
+    let context: Vec<u32> = if places {
+        std::iter::once(START_ID)
+            .chain(context.iter().copied())
+            .collect()
+    } else if context.is_empty() {
+        // One rest, so the model has something to continue from.
         vec![REST_ID]
     } else {
         context.to_vec()
     };
     let mut batch = vec![0u32; rows];
-    for &id in &context {
-        batch.fill(id);
+    for (j, &id) in context.iter().enumerate() {
+        batch.fill(code(id, j));
         model.advance(&mut state, &batch)?;
     }
     let mut sounding = vec![
@@ -248,16 +275,24 @@ fn sample_rows(
         .map(|i| StdRng::seed_from_u64(stream_seed(options.rng_seed, i as u64)))
         .collect();
     let mut out = vec![Vec::with_capacity(steps); rows];
+    let mut ended = vec![false; rows];
     let (mut scores, mut mask) = (Vec::new(), Vec::new());
     for step in 0..steps {
         model.scores(&state, &mut scores)?;
         for row in 0..rows {
+            if ended[row] {
+                batch[row] = code(REST_ID, context.len() + step);
+                continue;
+            }
             rules.mask(
                 vocab,
                 sounding[row],
                 step == 0 && first_must_start,
                 &mut mask,
             );
+            if places && options.stop_at_end && step > 0 {
+                mask[END_ID as usize] = true;
+            }
             let logits = &scores[row * vocab..(row + 1) * vocab];
             let id = sample_token(logits, &mask, options.temperature, &mut rngs[row])
                 .or_else(|| {
@@ -270,9 +305,17 @@ fn sample_rows(
                     }
                 })
                 .ok_or_else(|| GenerateError::Internal("no token can be drawn".into()))?;
+            if id == END_ID {
+                ended[row] = true;
+                batch[row] = code(REST_ID, context.len() + step);
+                continue;
+            }
             sounding[row] = (id as usize) < PITCH_TOKENS || (id == HOLD_ID && sounding[row]);
-            batch[row] = id;
+            batch[row] = code(id, context.len() + step);
             out[row].push(id);
+        }
+        if ended.iter().all(|&e| e) {
+            break;
         }
         model.advance(&mut state, &batch)?;
     }
@@ -286,6 +329,15 @@ fn stream_seed(seed: u64, index: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
     z ^ (z >> 31)
+}
+
+/// The metre a model reads places in: the time signature's, for a model that reads places
+/// (an error naming the metre if it does not know it); anything for a v1 model.
+fn model_metre(model: &TokenModel, signature: TimeSignature) -> Result<Metre, GenerateError> {
+    if !model.reads_places() {
+        return Ok(Metre::default());
+    }
+    Metre::of(signature).map_err(|e| GenerateError::BadOptions(e.to_string()))
 }
 
 /// Turns token ids into notes from `first_step` on, velocities by the accent pattern.
@@ -326,12 +378,14 @@ pub fn generate(
     let key = working_key(options, &seed.notes);
     let shift = key.shift_to_c_major_or_a_minor();
     let rules = Rules::new(options, key, shift)?;
+    let metre = model_metre(model, seed.time_signature)?;
     let seed_ids = seed.token_ids()?;
     let context = shift_ids(&seed_ids, shift)?;
     let steps = usize::try_from(options.steps).unwrap_or(usize::MAX);
     let rows = sample_rows(
         model,
         &context,
+        metre,
         options.variations,
         steps,
         &rules,
@@ -388,10 +442,11 @@ pub fn regenerate_region(
     model: &TokenModel,
     notes: &[Note],
     ticks_per_quarter: u16,
-    steps_per_bar: u64,
+    signature: TimeSignature,
     region: Range<Tick>,
     options: &GenerateOptions,
 ) -> Result<Vec<Vec<Note>>, GenerateError> {
+    let steps_per_bar = u64::from(signature.sixteenths_per_bar());
     let step = step_ticks(ticks_per_quarter)?;
     let first = region.start / step;
     let last = region.end.div_ceil(step);
@@ -426,11 +481,17 @@ pub fn regenerate_region(
     context.resize(first_usize, REST_ID);
     let context = shift_ids(&context, shift)?;
     let steps = usize::try_from(options.steps).unwrap_or(usize::MAX);
+    let metre = model_metre(model, signature)?;
     // The span starts with a note or a rest, never a hold: the notes before it are cut at
-    // its start.
+    // its start. It is regenerated whole: the model may not end the tune inside it.
+    let options = GenerateOptions {
+        stop_at_end: false,
+        ..options
+    };
     let rows = sample_rows(
         model,
         &context,
+        metre,
         options.variations,
         steps,
         &rules,

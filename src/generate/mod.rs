@@ -2,8 +2,9 @@
 //!
 //! - [`lstm`]: the generator's forward pass in plain Rust (no autodiff), batched.
 //! - [`markov`]: the order-2 Markov chain baseline.
-//! - [`model`]: either model behind one interface; [`load_model`] reads a checkpoint folder
-//!   or a `.gsw` weights file ([`weights_file`]).
+//! - [`model`]: either model behind one interface; [`default_model`] is the built-in one,
+//!   [`weights_file`] reads and writes `.gsw` files (training run folders are read by
+//!   [`crate::models`], which sits above training).
 //! - [`sample`]: temperature and masks.
 //! - [`seed`]: the seed melody (tokens, notes from the roll, a file).
 //! - [`melody`]: [`generate`] and [`regenerate_region`], token sequences to pieces.
@@ -22,7 +23,7 @@ pub mod sample;
 pub mod seed;
 pub mod weights_file;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use thiserror::Error;
 
@@ -76,38 +77,6 @@ pub fn default_model() -> Result<TokenModel, GenerateError> {
         problem,
     };
     let (_, weights) = weights_file::weights_from_bytes(DEFAULT_WEIGHTS).map_err(model_error)?;
-    let engine = LstmEngine::new(weights).map_err(|e| model_error(e.to_string()))?;
-    Ok(TokenModel::Lstm(engine))
-}
-
-/// Loads a generator for generation: a `.gsw` weights file, a folder holding one
-/// ([`WEIGHTS_FILE`]), or a training run folder (`checkpoint.json`), whose generator is read
-/// with burn and converted.
-pub fn load_model(path: &Path) -> Result<TokenModel, GenerateError> {
-    let model_error = |problem: String| GenerateError::Model {
-        path: path.to_path_buf(),
-        problem,
-    };
-    let weights = if path.is_dir() {
-        let file = path.join(WEIGHTS_FILE);
-        if file.is_file() {
-            weights_file::load_weights(&file)?.1
-        } else if path.join(crate::train::checkpoint::MANIFEST_FILE).is_file() {
-            let device = crate::train::cpu_device();
-            let checkpoint = crate::train::load_checkpoint(path, &device, None)
-                .map_err(|e| model_error(e.to_string()))?;
-            checkpoint
-                .generator
-                .to_weights()
-                .map_err(|e| model_error(e.to_string()))?
-        } else {
-            return Err(model_error(format!(
-                "the folder has neither {WEIGHTS_FILE} nor a training checkpoint"
-            )));
-        }
-    } else {
-        weights_file::load_weights(path)?.1
-    };
     let engine = LstmEngine::new(weights).map_err(|e| model_error(e.to_string()))?;
     Ok(TokenModel::Lstm(engine))
 }

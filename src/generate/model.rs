@@ -31,6 +31,15 @@ impl TokenModel {
         }
     }
 
+    /// Whether the model reads the place of each step (vocabulary v2): it is fed codes, starts
+    /// from `<start>` and may end a tune with `<end>`.
+    pub fn reads_places(&self) -> bool {
+        match self {
+            TokenModel::Lstm(engine) => engine.reads_places(),
+            TokenModel::Markov(_) => false,
+        }
+    }
+
     /// A short description for status lines and reports.
     pub fn describe(&self) -> String {
         match self {

@@ -28,6 +28,8 @@ fn random_model(hidden: usize) -> TokenModel {
         gate_bias: pseudo_random(4 * hidden, 4, 0.1),
         output_weights: pseudo_random(hidden * v, 5, 2.0),
         output_bias: pseudo_random(v, 6, 0.5),
+        position_embedding: Vec::new(),
+        bar_embedding: Vec::new(),
     };
     TokenModel::Lstm(LstmEngine::new(weights).unwrap())
 }
@@ -242,7 +244,15 @@ fn regenerating_a_bar_keeps_the_rest() {
         .chain([note(74, 32, 8)])
         .collect();
     let region = 16 * 120..32 * 120; // the second bar
-    let news = regenerate_region(&model, &melody, 480, 16, region.clone(), &options()).unwrap();
+    let news = regenerate_region(
+        &model,
+        &melody,
+        480,
+        crate::music::TimeSignature::default(),
+        region.clone(),
+        &options(),
+    )
+    .unwrap();
     assert_eq!(news.len(), 4);
     for new in &news {
         assert!(
@@ -350,4 +360,77 @@ fn the_built_in_model_loads_and_continues_a_seed_in_its_key() {
         "{in_scale} of {} in C major",
         notes.len()
     );
+}
+
+/// A small model of vocabulary v2 (reads places) with a strong bias towards `<end>` once
+/// the bias is raised: `end_bias` is added to the `<end>` logit.
+fn random_tune_model(hidden: usize, end_bias: f32) -> TokenModel {
+    use crate::music::metre::{BARS, POSITIONS};
+    use crate::music::tokens::{END_ID, MODEL_VOCAB_SIZE};
+    let (v, e) = (MODEL_VOCAB_SIZE, 8);
+    let mut output_bias = pseudo_random(v, 6, 0.5);
+    output_bias[END_ID as usize] += end_bias;
+    let weights = GeneratorWeights {
+        vocab_size: v,
+        embedding_width: e,
+        hidden,
+        embedding: pseudo_random(v * e, 1, 1.0),
+        input_weights: pseudo_random(e * 4 * hidden, 2, 0.5),
+        hidden_weights: pseudo_random(hidden * 4 * hidden, 3, 0.5),
+        gate_bias: pseudo_random(4 * hidden, 4, 0.1),
+        output_weights: pseudo_random(hidden * v, 5, 2.0),
+        output_bias,
+        position_embedding: pseudo_random(POSITIONS as usize * e, 7, 1.0),
+        bar_embedding: pseudo_random(BARS as usize * e, 8, 1.0),
+    };
+    TokenModel::Lstm(LstmEngine::new(weights).unwrap())
+}
+
+#[test]
+fn tunes_from_nothing_carry_their_metre_and_no_markers() {
+    use crate::music::tokens::{END_ID, PAD_ID, START_ID};
+    let model = random_tune_model(16, -50.0);
+    assert!(model.reads_places());
+    let mut seed = Seed::empty();
+    seed.time_signature = crate::music::TimeSignature::new(6, 8).unwrap();
+    let opts = GenerateOptions {
+        steps: 48,
+        ..options()
+    };
+    let out = generate(&model, &seed, &opts).unwrap();
+    assert_eq!(out.len(), 4);
+    for g in &out {
+        // Never ends (the <end> logit is far down): the full length, no marker or padding.
+        assert_eq!(g.tokens.len(), 48);
+        assert!(
+            g.tokens
+                .iter()
+                .all(|&t| t != START_ID && t != END_ID && t != PAD_ID)
+        );
+        assert_eq!(g.piece.initial_time_signature().to_string(), "6/8");
+    }
+    // A metre the models do not know is refused by name.
+    seed.time_signature = crate::music::TimeSignature::new(7, 8).unwrap();
+    let err = generate(&model, &seed, &opts).unwrap_err().to_string();
+    assert!(err.contains("7/8"), "{err}");
+}
+
+#[test]
+fn tunes_stop_where_the_model_ends_them_unless_asked_for_the_full_length() {
+    // The <end> logit far up: every variation ends after its first step.
+    let model = random_tune_model(16, 50.0);
+    let until_end = GenerateOptions {
+        steps: 64,
+        ..options()
+    };
+    for g in generate(&model, &Seed::empty(), &until_end).unwrap() {
+        assert_eq!(g.tokens.len(), 1, "{:?}", g.tokens);
+    }
+    let full = GenerateOptions {
+        stop_at_end: false,
+        ..until_end
+    };
+    for g in generate(&model, &Seed::empty(), &full).unwrap() {
+        assert_eq!(g.tokens.len(), 64);
+    }
 }

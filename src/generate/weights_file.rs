@@ -8,7 +8,8 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::model::weights::GeneratorWeights;
-use crate::music::tokens::VOCAB_VERSION;
+use crate::music::metre::{BARS, POSITIONS};
+use crate::music::tokens::{OLDEST_VOCAB_VERSION, VOCAB_VERSION};
 
 use super::GenerateError;
 
@@ -42,7 +43,7 @@ pub fn weights_to_bytes(
     origin: &str,
 ) -> Result<Vec<u8>, GenerateError> {
     let header = WeightsHeader {
-        vocab_version: VOCAB_VERSION,
+        vocab_version: weights.vocab_version(),
         vocab_size: weights.vocab_size,
         embedding_width: weights.embedding_width,
         hidden: weights.hidden,
@@ -63,7 +64,8 @@ pub fn weights_to_bytes(
     Ok(bytes)
 }
 
-fn arrays(w: &GeneratorWeights) -> [&Vec<f32>; 6] {
+/// The arrays in file order (the place embeddings last: empty in a v1 file).
+fn arrays(w: &GeneratorWeights) -> [&Vec<f32>; 8] {
     [
         &w.embedding,
         &w.input_weights,
@@ -71,6 +73,8 @@ fn arrays(w: &GeneratorWeights) -> [&Vec<f32>; 6] {
         &w.gate_bias,
         &w.output_weights,
         &w.output_bias,
+        &w.position_embedding,
+        &w.bar_embedding,
     ]
 }
 
@@ -119,14 +123,29 @@ pub fn weights_from_bytes(bytes: &[u8]) -> Result<(WeightsHeader, GeneratorWeigh
         .ok_or("the header line is missing")?;
     let header: WeightsHeader =
         serde_json::from_slice(&body[..newline]).map_err(|e| format!("bad header: {e}"))?;
-    if header.vocab_version != VOCAB_VERSION {
+    if !(OLDEST_VOCAB_VERSION..=VOCAB_VERSION).contains(&header.vocab_version) {
         return Err(format!(
-            "trained with token vocabulary v{}, this program speaks v{VOCAB_VERSION}",
+            "trained with token vocabulary v{}, this program reads v{OLDEST_VOCAB_VERSION} to \
+             v{VOCAB_VERSION}",
             header.vocab_version
         ));
     }
     let (v, e, h) = (header.vocab_size, header.embedding_width, header.hidden);
-    let sizes = [v * e, e * 4 * h, h * 4 * h, 4 * h, h * v, v];
+    let (p, bars) = if header.vocab_version >= 2 {
+        (POSITIONS as usize, BARS as usize)
+    } else {
+        (0, 0)
+    };
+    let sizes = [
+        v * e,
+        e * 4 * h,
+        h * 4 * h,
+        4 * h,
+        h * v,
+        v,
+        p * e,
+        bars * e,
+    ];
     let data = &body[newline + 1..];
     let expected: usize = sizes.iter().sum::<usize>() * 4;
     if data.len() != expected {
@@ -149,6 +168,8 @@ pub fn weights_from_bytes(bytes: &[u8]) -> Result<(WeightsHeader, GeneratorWeigh
         gate_bias: take(sizes[3]),
         output_weights: take(sizes[4]),
         output_bias: take(sizes[5]),
+        position_embedding: take(sizes[6]),
+        bar_embedding: take(sizes[7]),
     };
     weights.validate().map_err(|e| e.to_string())?;
     if arrays(&weights)
@@ -176,6 +197,8 @@ mod tests {
             gate_bias: n(8),
             output_weights: n(6),
             output_bias: n(3),
+            position_embedding: Vec::new(),
+            bar_embedding: Vec::new(),
         }
     }
 

@@ -628,6 +628,7 @@ impl Builder {
             time_signatures: self.time_signatures,
             key_signatures: self.key_signatures,
             parts: self.parts,
+            pickup: 0,
         }
     }
 }

@@ -3,7 +3,7 @@
 use burn::config::Config;
 use thiserror::Error;
 
-use crate::music::tokens::VOCAB_SIZE;
+use crate::music::tokens::{MODEL_VOCAB_SIZE, VOCAB_SIZE};
 
 /// A model configuration that cannot build a model.
 #[derive(Debug, Clone, PartialEq, Error)]
@@ -56,6 +56,11 @@ pub struct GeneratorConfig {
     /// training (0 turns it off; the regularizer of the report uses 0.1).
     #[config(default = 0.0)]
     pub noise_std: f64,
+    /// Whether the model reads the place of each step (token vocabulary v2: metre, position
+    /// in the bar, bar number; see [`crate::music::tokens`]); then `vocab_size` must be
+    /// [`MODEL_VOCAB_SIZE`]. Off (v1) by default; training on whole tunes turns it on.
+    #[config(default = false)]
+    pub places: bool,
 }
 
 impl GeneratorConfig {
@@ -64,6 +69,11 @@ impl GeneratorConfig {
         nonzero("the generator's vocabulary size", self.vocab_size)?;
         nonzero("the generator's embedding width", self.embedding)?;
         nonzero("the generator's hidden width", self.hidden)?;
+        if self.places && self.vocab_size != MODEL_VOCAB_SIZE {
+            return Err(ModelError::Unsupported(
+                "a generator that reads places needs the vocabulary v2 size (93 tokens)",
+            ));
+        }
         noise("the generator's noise", self.noise_std)
     }
 }

@@ -10,11 +10,16 @@ use burn::tensor::{Device, Int, Tensor};
 use super::config::{GeneratorConfig, ModelError};
 use super::fused_lstm::lstm_forward;
 use super::weights::GeneratorWeights;
+use crate::music::metre::{BARS, POSITIONS};
 
 /// The LSTM generator (see [`GeneratorConfig`]).
 #[derive(Module, Debug)]
 pub struct Generator {
     embedding: Embedding,
+    /// The (metre, position) embedding of vocabulary v2 (`None` for v1).
+    position_embedding: Option<Embedding>,
+    /// The bar-number embedding of vocabulary v2 (`None` for v1).
+    bar_embedding: Option<Embedding>,
     lstm: Lstm,
     output: Linear,
     noise: GaussianNoise,
@@ -28,6 +33,12 @@ impl GeneratorConfig {
         self.validate()?;
         Ok(Generator {
             embedding: EmbeddingConfig::new(self.vocab_size, self.embedding).init(device),
+            position_embedding: self
+                .places
+                .then(|| EmbeddingConfig::new(POSITIONS as usize, self.embedding).init(device)),
+            bar_embedding: self
+                .places
+                .then(|| EmbeddingConfig::new(BARS as usize, self.embedding).init(device)),
             lstm: LstmConfig::new(self.embedding, self.hidden, true).init(device),
             output: LinearConfig::new(self.hidden, self.vocab_size).init(device),
             noise: GaussianNoiseConfig::new(self.noise_std).init(),
@@ -42,10 +53,39 @@ impl Generator {
         self.vocab_size
     }
 
-    /// Next-token logits for every position of `tokens` (teacher forcing): `[b, t]` ids ->
-    /// `[b, t, V]` logits, where position `i` predicts token `i + 1`.
+    /// Whether it reads the place of each step (vocabulary v2): its inputs are then codes
+    /// (`token + V * place`, [`crate::music::tokens::step_code`]), else token ids.
+    pub fn reads_places(&self) -> bool {
+        self.position_embedding.is_some()
+    }
+
+    /// The input embedding of `[b, t]` ids or codes: `[b, t, E]`, the token's embedding plus,
+    /// for a v2 model, those of the step's (metre, position) and bar.
+    fn embed(&self, codes: Tensor<2, Int>) -> Tensor<3> {
+        let (Some(positions), Some(bars)) = (&self.position_embedding, &self.bar_embedding) else {
+            return self.embedding.forward(codes); // [b, t, E]
+        };
+        let v = self.vocab_size as i64;
+        let tokens = codes.clone().remainder_scalar(v); // [b, t]
+        let places = codes.div_scalar(v); // [b, t]
+        let position = places.clone().remainder_scalar(i64::from(POSITIONS)); // [b, t]
+        let bar = places.div_scalar(i64::from(POSITIONS)); // [b, t]
+        self.embedding.forward(tokens) + positions.forward(position) + bars.forward(bar) // [b, t, E]
+    }
+
+    /// The token ids of `[b, t]` ids or codes (the codes' tokens for a v2 model).
+    pub fn tokens_of(&self, codes: Tensor<2, Int>) -> Tensor<2, Int> {
+        if self.reads_places() {
+            codes.remainder_scalar(self.vocab_size as i64) // [b, t]
+        } else {
+            codes
+        }
+    }
+
+    /// Next-token logits for every position of `tokens` (teacher forcing): `[b, t]` ids (v1)
+    /// or codes (v2) -> `[b, t, V]` logits, where position `i` predicts token `i + 1`.
     pub fn forward(&self, tokens: Tensor<2, Int>) -> Tensor<3> {
-        let x = self.embedding.forward(tokens); // [b, t, E]
+        let x = self.embed(tokens); // [b, t, E]
         let x = self.noise.forward(x); // [b, t, E]
         let (hidden, _) = lstm_forward(&self.lstm, x, None); // [b, t, H]
         let hidden = self.noise.forward(hidden); // [b, t, H]
@@ -60,7 +100,7 @@ impl Generator {
         state: Option<LstmState<2>>,
     ) -> (Tensor<2>, LstmState<2>) {
         let [batch, steps] = tokens.dims();
-        let x = self.embedding.forward(tokens); // [b, t, E]
+        let x = self.embed(tokens); // [b, t, E]
         let (hidden, state) = lstm_forward(&self.lstm, x, state); // [b, t, H]
         let last = hidden.slice([0..batch, steps.saturating_sub(1)..steps]); // [b, 1, H]
         let logits = self.output.forward(last); // [b, 1, V]
@@ -119,7 +159,13 @@ impl Generator {
             let b = bias_of(&gate.hidden_transform)?;
             gate_bias.extend(a.iter().zip(&b).map(|(x, y)| x + y));
         }
+        let table = |e: &Option<Embedding>| -> Result<Vec<f32>, ExportError> {
+            e.as_ref()
+                .map_or(Ok(Vec::new()), |e| values(e.weight.val()))
+        };
         let weights = GeneratorWeights {
+            position_embedding: table(&self.position_embedding)?,
+            bar_embedding: table(&self.bar_embedding)?,
             vocab_size,
             embedding_width,
             hidden,

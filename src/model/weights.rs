@@ -3,6 +3,9 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::music::metre::{BARS, POSITIONS};
+use crate::music::tokens::MODEL_VOCAB_SIZE;
+
 /// The weights of an Embedding -> LSTM -> Linear generator as plain row-major arrays.
 ///
 /// Gates are packed in the order input, forget, cell (candidate), output: for a gate `g` and
@@ -27,6 +30,13 @@ pub struct GeneratorWeights {
     pub output_weights: Vec<f32>,
     /// `[V]`: logit biases.
     pub output_bias: Vec<f32>,
+    /// `[P, E]`: the embedding of each (metre, position) id added to the token's
+    /// ([`crate::music::metre`]); empty for a model of vocabulary v1, which reads no places.
+    #[serde(default)]
+    pub position_embedding: Vec<f32>,
+    /// `[BARS, E]`: the embedding of each bar id added to the token's; empty for v1.
+    #[serde(default)]
+    pub bar_embedding: Vec<f32>,
 }
 
 /// Weights whose sizes do not agree with their declared shape.
@@ -42,10 +52,39 @@ pub struct WeightsError {
 }
 
 impl GeneratorWeights {
+    /// Whether the model reads the place of each step (token vocabulary v2), i.e. has
+    /// position and bar embeddings.
+    pub fn reads_places(&self) -> bool {
+        !self.position_embedding.is_empty() || !self.bar_embedding.is_empty()
+    }
+
+    /// The token vocabulary version the model speaks: 2 when it reads places, else 1.
+    pub fn vocab_version(&self) -> u32 {
+        if self.reads_places() { 2 } else { 1 }
+    }
+
     /// Checks that every array has the length its shape asks for.
     pub fn validate(&self) -> Result<(), WeightsError> {
         let (v, e, h) = (self.vocab_size, self.embedding_width, self.hidden);
+        let (p, bars) = if self.reads_places() {
+            (POSITIONS as usize, BARS as usize)
+        } else {
+            (0, 0)
+        };
+        if self.reads_places() && v != MODEL_VOCAB_SIZE {
+            return Err(WeightsError {
+                what: "the vocabulary of a model that reads places",
+                got: v,
+                expected: MODEL_VOCAB_SIZE,
+            });
+        }
         let checks = [
+            (
+                "the position embedding",
+                self.position_embedding.len(),
+                p * e,
+            ),
+            ("the bar embedding", self.bar_embedding.len(), bars * e),
             ("the embedding", self.embedding.len(), v * e),
             ("the input weights", self.input_weights.len(), e * 4 * h),
             ("the hidden weights", self.hidden_weights.len(), h * 4 * h),

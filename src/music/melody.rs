@@ -125,6 +125,7 @@ pub fn melody_piece(piece: &Piece, grid: Grid) -> Result<Piece, TransformError> 
         time_signatures: piece.time_signatures.clone(),
         key_signatures: piece.key_signatures.clone(),
         parts: vec![melody],
+        pickup: piece.pickup,
     })
 }
 

@@ -5,6 +5,7 @@ pub mod analysis;
 mod error;
 mod key;
 pub mod melody;
+pub mod metre;
 mod note;
 mod piece;
 mod pitch;
@@ -15,6 +16,7 @@ pub use analysis::{KeyEstimate, estimate_key, estimate_piece_key};
 pub use error::MusicError;
 pub use key::{Key, Mode};
 pub use melody::{extract_melody, skyline};
+pub use metre::Metre;
 pub use note::{Note, Tick, Velocity, sort_notes};
 pub use piece::{
     Channel, DEFAULT_MICROS_PER_QUARTER, DEFAULT_TICKS_PER_QUARTER, KeySignatureChange, Part,

@@ -415,6 +415,11 @@ pub struct Piece {
     pub key_signatures: Vec<KeySignatureChange>,
     /// The parts.
     pub parts: Vec<Part>,
+    /// The length in ticks of the pickup (anacrusis) before the first bar line, 0 when the
+    /// piece starts on a bar line; bar lines then fall at `pickup + k * bar`. Set by the ABC
+    /// reader; MIDI files have no pickup (their bars start at tick 0).
+    #[serde(default)]
+    pub pickup: Tick,
 }
 
 impl Default for Piece {
@@ -426,6 +431,7 @@ impl Default for Piece {
             time_signatures: Vec::new(),
             key_signatures: Vec::new(),
             parts: Vec::new(),
+            pickup: 0,
         }
     }
 }
@@ -497,6 +503,15 @@ impl Piece {
             .take_while(|c| c.tick <= tick)
             .last()
             .map_or_else(TimeSignature::default, |c| c.signature)
+    }
+
+    /// Where the first note starts, in seconds (0 without notes): where playback of a tune
+    /// starts, skipping the rests before a pickup.
+    pub fn first_onset_seconds(&self) -> f64 {
+        self.notes()
+            .map(|n| n.start)
+            .min()
+            .map_or(0.0, |tick| self.seconds_at(tick))
     }
 
     /// The first time signature (4/4 if none is given).

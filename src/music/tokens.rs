@@ -12,6 +12,19 @@
 //! [`VOCAB_SIZE`] is 92. Checkpoints record [`VOCAB_VERSION`]: any change to the ids above
 //! must bump it.
 //!
+//! # Version 2: whole tunes with their places
+//! Version 2 keeps the ids above and adds the padding token [`PAD_ID`] (92; [`MODEL_VOCAB_SIZE`]
+//! is 93). A model of version 2 reads a tune as one sequence
+//! `<start> s0 s1 ... s(n-1) <end>`, laid out so that step `s0` lies on a bar line (a pickup
+//! becomes rests before its first note; see [`super::metre`]), and beside every token the
+//! *place* of the step it predicts: the token at index `j` (the `<start>` marker at 0, then
+//! step `j - 1`) predicts step `j`, so it reads the place of step `j`
+//! ([`super::metre::Metre::place_id`]: the metre, the position in the bar and the bar number).
+//! Token and place travel together as one *code*, `token + MODEL_VOCAB_SIZE * place`
+//! ([`step_code`]); sequences shorter than a batch's rows are filled with [`PAD_ID`], which no
+//! loss counts. Version-1 models read bare token ids and no places (every place is 0, so a
+//! code is its token) and stay usable.
+//!
 //! # Encoding
 //! Step `k` covers the 16th-note grid line `k` from tick 0 (lines as in
 //! [`GridTicks::line`] at the piece's resolution) up to line `k + 1`. A note from line `s` to
@@ -35,8 +48,30 @@ use super::melody::skyline;
 use super::transform::{Grid, GridTicks};
 use super::{Note, Part, Piece, Pitch, Tick, Velocity, sort_notes};
 
-/// The version of the vocabulary below; checkpoints store it and refuse another.
-pub const VOCAB_VERSION: u32 = 1;
+/// The newest version of the vocabulary (see the module documentation); checkpoints and
+/// weights files store the version they were trained with.
+pub const VOCAB_VERSION: u32 = 2;
+/// The oldest vocabulary version still read (version 1: bare token ids, no places).
+pub const OLDEST_VOCAB_VERSION: u32 = 1;
+/// The padding token of version 2: fills sequences up to a batch's length; never predicted,
+/// never counted by a loss.
+pub const PAD_ID: u32 = 92;
+/// The output size of a version-2 model: the tokens and [`PAD_ID`].
+pub const MODEL_VOCAB_SIZE: usize = 93;
+
+/// The code of a token at a place (see the module documentation): what a version-2 model
+/// reads at each index.
+pub const fn step_code(token: u32, place: u32) -> u32 {
+    token + MODEL_VOCAB_SIZE as u32 * place
+}
+
+/// Splits a code into its token and place.
+pub const fn split_code(code: u32) -> (u32, u32) {
+    (
+        code % MODEL_VOCAB_SIZE as u32,
+        code / MODEL_VOCAB_SIZE as u32,
+    )
+}
 /// How many distinct tokens there are (ids `0..VOCAB_SIZE`).
 pub const VOCAB_SIZE: usize = 92;
 /// How many pitch tokens there are: the 88 piano keys.
@@ -61,13 +96,13 @@ const LOWEST: u8 = Pitch::PIANO_LOW.get();
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
 pub enum TokenError {
     /// A token id outside the vocabulary.
-    #[error("token id {id} is outside vocabulary version {version} (ids 0..={max})", version = VOCAB_VERSION, max = VOCAB_SIZE - 1)]
+    #[error("token id {id} is outside the token vocabulary (ids 0..={max})", max = VOCAB_SIZE - 1)]
     IdOutOfRange {
         /// The id given.
         id: u64,
     },
     /// A token id outside the vocabulary, in a sequence.
-    #[error("token id {id} at index {index} is outside vocabulary version {version} (ids 0..={max})", version = VOCAB_VERSION, max = VOCAB_SIZE - 1)]
+    #[error("token id {id} at index {index} is outside the token vocabulary (ids 0..={max})", max = VOCAB_SIZE - 1)]
     IdOutOfRangeAt {
         /// Where in the sequence (0-based).
         index: usize,
@@ -684,9 +719,16 @@ mod tests {
     }
 
     #[test]
-    fn the_vocabulary_is_version_1_with_92_tokens() {
-        assert_eq!(VOCAB_VERSION, 1);
+    fn the_vocabulary_is_version_2_with_92_tokens_and_padding() {
+        assert_eq!(VOCAB_VERSION, 2);
+        assert_eq!(OLDEST_VOCAB_VERSION, 1);
         assert_eq!(VOCAB_SIZE, 92);
+        assert_eq!(PAD_ID, 92);
+        assert_eq!(MODEL_VOCAB_SIZE, 93);
+        // A code packs a token and a place; the padding token is no melody token.
+        assert_eq!(split_code(step_code(HOLD_ID, 1234)), (HOLD_ID, 1234));
+        assert_eq!(step_code(END_ID, 0), END_ID);
+        assert!(Token::from_id(PAD_ID).is_err());
         assert_eq!(Token::note(Pitch::PIANO_LOW).unwrap().id(), 0);
         assert_eq!(Token::note(Pitch::new(60).unwrap()).unwrap().id(), 39);
         assert_eq!(Token::note(Pitch::PIANO_HIGH).unwrap().id(), 87);
@@ -722,7 +764,7 @@ mod tests {
         assert!(
             TokenError::IdOutOfRange { id: 92 }
                 .to_string()
-                .contains("outside vocabulary version 1 (ids 0..=91)")
+                .contains("outside the token vocabulary (ids 0..=91)")
         );
     }
 

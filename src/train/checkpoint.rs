@@ -26,7 +26,7 @@ use super::config::{OptimizerKind, TrainConfig};
 use crate::data::DataSource;
 use crate::fsutil::write_atomic;
 use crate::model::{Discriminator, Generator, ModelError};
-use crate::music::tokens::VOCAB_VERSION;
+use crate::music::tokens::{OLDEST_VOCAB_VERSION, VOCAB_VERSION};
 
 /// The version of the checkpoint layout this build writes and reads.
 pub const CHECKPOINT_FORMAT: u32 = 1;
@@ -68,7 +68,9 @@ pub enum CheckpointError {
         expected: u32,
     },
     /// The checkpoint was trained on another token vocabulary.
-    #[error("the checkpoint uses token vocabulary v{found}, this build uses v{expected}: {path}")]
+    #[error(
+        "the checkpoint uses token vocabulary v{found}, this build reads v1 to v{expected}: {path}"
+    )]
     Vocabulary {
         /// The manifest.
         path: PathBuf,
@@ -355,7 +357,11 @@ pub fn save_checkpoint(
     )?;
     let manifest = Manifest {
         format: CHECKPOINT_FORMAT,
-        vocab_version: VOCAB_VERSION,
+        vocab_version: if parts.config.generator.places {
+            VOCAB_VERSION
+        } else {
+            OLDEST_VOCAB_VERSION
+        },
         dataset_fingerprint: parts.dataset_fingerprint,
         step,
         learning_rate: parts.learning_rate,
@@ -401,7 +407,7 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, CheckpointError> {
             expected: CHECKPOINT_FORMAT,
         });
     }
-    if manifest.vocab_version != VOCAB_VERSION {
+    if !(OLDEST_VOCAB_VERSION..=VOCAB_VERSION).contains(&manifest.vocab_version) {
         return Err(CheckpointError::Vocabulary {
             path,
             found: manifest.vocab_version,

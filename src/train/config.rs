@@ -191,6 +191,18 @@ impl TrainConfig {
         self.mle_steps.saturating_add(self.gan_steps)
     }
 
+    /// The configuration adapted to a data set's layout: whole tunes
+    /// ([`crate::data::Layout::Tunes`], vocabulary v2) need models that read places and know
+    /// the padding token; v1 windows leave it as it is.
+    pub fn for_layout(mut self, layout: crate::data::Layout) -> Self {
+        if layout == crate::data::Layout::Tunes {
+            self.generator.places = true;
+            self.generator.vocab_size = crate::music::tokens::MODEL_VOCAB_SIZE;
+            self.discriminator.vocab_size = crate::music::tokens::MODEL_VOCAB_SIZE;
+        }
+        self
+    }
+
     /// The generator's learning rate in the adversarial phase.
     pub fn gan_generator_lr(&self) -> f64 {
         self.gan_learning_rate.unwrap_or(self.learning_rate)

@@ -259,6 +259,7 @@ pub fn fake_and_real_with(
     temperature: f64,
 ) -> Result<(Tensor<3>, Tensor<3>), TrainError> {
     let (inputs, targets) = shift_batch(batch)?;
+    let targets = generator.tokens_of(targets); // [b, t-1]
     let real = targets.one_hot::<3>(generator.vocab_size()).float(); // [b, t-1, V]
     let logits = generator.forward(inputs); // [b, t-1, V]
     let fake = match output {

@@ -4,6 +4,8 @@ use burn::nn::loss::CrossEntropyLossConfig;
 use burn::tensor::activation::log_sigmoid;
 use burn::tensor::{Int, Tensor};
 
+use crate::music::tokens::PAD_ID;
+
 /// Binary cross-entropy of real/fake logits `[b, 1]` against one label for the whole batch
 /// (`real`: 1, else 0), averaged over the batch: `-log σ(x)` for real, `-log σ(-x)` for fake,
 /// computed as log-sigmoid so that large logits neither overflow nor lose precision.
@@ -12,23 +14,29 @@ pub fn bce_with_logits(logits: Tensor<2>, real: bool) -> Tensor<1> {
     log_sigmoid(signed).mean().neg() // [1]
 }
 
-/// Mean next-token cross-entropy (in nats) of logits `[b, t, V]` against target ids `[b, t]`.
+/// Mean next-token cross-entropy (in nats) of logits `[b, t, V]` against target ids `[b, t]`,
+/// over the positions whose target is not the padding token [`PAD_ID`].
 pub fn next_token_loss(logits: Tensor<3>, targets: Tensor<2, Int>) -> Tensor<1> {
     let [batch, steps, vocab] = logits.dims();
     let device = logits.device();
     let flat_logits = logits.reshape([batch * steps, vocab]); // [b*t, V]
     let flat_targets = targets.reshape([batch * steps]); // [b*t]
+    let pad = (vocab > PAD_ID as usize).then(|| vec![PAD_ID as usize]);
     CrossEntropyLossConfig::new()
+        .with_pad_tokens(pad)
         .init(&device)
         .forward(flat_logits, flat_targets) // [1]
 }
 
 /// The share of positions whose most likely token is the target: logits `[b, t, V]`,
-/// targets `[b, t]` -> `[1]` in 0..=1. Ties go to the lowest token id.
+/// targets `[b, t]` -> `[1]` in 0..=1, over the positions whose target is not [`PAD_ID`]. Ties
+/// go to the lowest token id.
 pub fn next_token_accuracy(logits: Tensor<3>, targets: Tensor<2, Int>) -> Tensor<1> {
     let [batch, steps, _] = logits.dims();
     let predicted = logits.argmax(2).reshape([batch, steps]); // [b, t]
-    predicted.equal(targets).float().mean() // [1]
+    let counted = targets.clone().not_equal_elem(PAD_ID as i64).float(); // [b, t]
+    let right = predicted.equal(targets).float() * counted.clone(); // [b, t]
+    right.sum() / counted.sum().clamp_min(1.0) // [1]
 }
 
 /// The critic loss of a Wasserstein GAN on scores `[b, 1]`: `mean C(fake) - mean C(real)`

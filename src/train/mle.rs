@@ -43,6 +43,7 @@ pub fn mle_step(
     step: u64,
 ) -> Result<(Generator, MleStats), TrainError> {
     let (inputs, targets) = shift_batch(batch)?;
+    let targets = generator.tokens_of(targets); // [b, t-1]
     let logits = generator.forward(inputs); // [b, t-1, V]
     let loss = next_token_loss(logits.clone(), targets.clone()); // [1]
     let accuracy = scalar(next_token_accuracy(logits.detach(), targets))?;
@@ -68,6 +69,7 @@ pub fn mle_step_with_norm(
     step: u64,
 ) -> Result<(Generator, MleStats, f32), TrainError> {
     let (inputs, targets) = shift_batch(batch)?;
+    let targets = generator.tokens_of(targets); // [b, t-1]
     let logits = generator.forward(inputs); // [b, t-1, V]
     let loss = next_token_loss(logits.clone(), targets.clone()); // [1]
     let accuracy = scalar(next_token_accuracy(logits.detach(), targets))?;
@@ -97,6 +99,7 @@ pub fn mle_evaluate(
     for batch in batches {
         let batch = batch.inner();
         let (inputs, targets) = shift_batch(batch)?;
+        let targets = model.tokens_of(targets); // [b, t-1]
         let [rows, steps] = targets.dims();
         let logits = model.forward(inputs); // [b, t-1, V]
         let w = (rows * steps) as f64;

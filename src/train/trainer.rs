@@ -24,6 +24,8 @@ use crate::data::{DataSource, Dataset, Split, WindowRef};
 use crate::model::generator::ExportError;
 use crate::model::weights::GeneratorWeights;
 use crate::model::{Discriminator, Generator};
+use crate::music::Metre;
+use crate::music::tokens::{END_ID, PAD_ID, START_ID, step_code};
 
 /// The two phases of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,6 +113,7 @@ impl Trainer {
         dataset: Arc<Dataset>,
         device: &Device,
     ) -> Result<Self, TrainError> {
+        let config = config.for_layout(dataset.config.layout);
         config.validate()?;
         check_dataset(&config, &dataset)?;
         let device = device.clone().autodiff();
@@ -437,19 +440,37 @@ impl Trainer {
 
     /// Generates `length` tokens after a primer of token ids, sampling each from the
     /// generator's distribution with an RNG seeded by `seed`. Returns only the new tokens.
+    /// A model that reads places (v2) starts a tune from its `<start>` marker in the metre of
+    /// the first validation piece ([`Trainer::sample_metre`]), the primer after it, and stops
+    /// early at its `<end>` marker (returned last).
     pub fn sample(&self, primer: &[u32], length: usize, seed: u64) -> Result<Vec<u32>, TrainError> {
         sample_tokens(
             &self.generator,
             primer,
             length,
             seed,
+            self.sample_metre(),
             &self.device.clone().inner(),
         )
     }
 
+    /// The metre of the epoch samples of a model that reads places: that of the first
+    /// validation piece (else the first training piece, else 4/4).
+    pub fn sample_metre(&self) -> Metre {
+        let first = |split| self.dataset.pieces.iter().find(|p| p.split == split);
+        first(Split::Validation)
+            .or_else(|| first(Split::Train))
+            .and_then(|p| p.metre)
+            .unwrap_or_default()
+    }
+
     /// A primer for the epoch samples: the first 16 tokens of the first validation window, or
-    /// of the first training window.
+    /// of the first training window; none for a model that reads places (its samples start
+    /// from nothing, as a tune does).
     pub fn default_primer(&self) -> Vec<u32> {
+        if self.generator.reads_places() {
+            return Vec::new();
+        }
         let first = self
             .dataset
             .windows(Split::Validation)
@@ -530,9 +551,11 @@ impl Trainer {
     fn next_batch(&mut self) -> Result<Tensor<2, Int>, TrainError> {
         let epoch = self.epoch();
         if self.windows_epoch != Some(epoch) {
-            self.windows = self
-                .dataset
-                .shuffled_windows(Split::Train, self.config.seed.wrapping_add(epoch));
+            self.windows = self.dataset.length_grouped_windows(
+                Split::Train,
+                self.config.seed.wrapping_add(epoch),
+                self.config.batch_size,
+            );
             self.windows_epoch = Some(epoch);
         }
         let size = self.config.batch_size.max(1);
@@ -547,15 +570,22 @@ impl Trainer {
     }
 }
 
-/// Token ids of windows as a `[windows, window_steps]` tensor on `device`.
+/// Token ids (codes, for whole tunes) of windows as a `[windows, steps]` tensor on `device`:
+/// `window_steps` columns, less the trailing columns that are padding in every row.
 pub fn ids_tensor(dataset: &Dataset, windows: &[WindowRef], device: &Device) -> Tensor<2, Int> {
-    let steps = dataset.config.window_steps as usize;
-    let ids: Vec<i64> = dataset
-        .batch_ids(windows)
-        .into_iter()
-        .map(i64::from)
+    let window = dataset.config.window_steps as usize;
+    let ids = dataset.batch_ids(windows);
+    let used = ids
+        .chunks(window.max(1))
+        .map(|row| row.iter().rposition(|&c| c != PAD_ID).map_or(0, |i| i + 1))
+        .max()
+        .unwrap_or(0)
+        .max(2.min(window));
+    let ids: Vec<i64> = ids
+        .chunks(window.max(1))
+        .flat_map(|row| row[..used].iter().map(|&c| i64::from(c)))
         .collect();
-    Tensor::from_data(TensorData::new(ids, [windows.len(), steps]), device)
+    Tensor::from_data(TensorData::new(ids, [windows.len(), used]), device)
 }
 
 /// Token ids `[rows][steps]` (all rows the same length) as a `[rows, steps]` tensor.
@@ -565,36 +595,76 @@ pub fn rows_tensor(rows: &[Vec<u32>], device: &Device) -> Tensor<2, Int> {
     Tensor::from_data(TensorData::new(ids, [rows.len(), steps]), device)
 }
 
-/// Samples `length` tokens from a generator after a primer (an empty primer starts from the
-/// rest token), each drawn from the softmax of its logits with an RNG seeded by `seed`.
+/// Samples `length` tokens from a generator after a primer, each drawn from the softmax of
+/// its logits with an RNG seeded by `seed`.
+///
+/// A v1 model (bare ids) starts from the primer, or from the rest token for an empty one. A
+/// model that reads places (v2) starts from the `<start>` marker, then the primer, every
+/// token read with its place in `metre`; the padding and `<start>` tokens are never drawn,
+/// and drawing `<end>` ends the sample (the `<end>` is returned last).
 pub fn sample_tokens(
     generator: &Generator,
     primer: &[u32],
     length: usize,
     seed: u64,
+    metre: Metre,
     device: &Device,
 ) -> Result<Vec<u32>, TrainError> {
     let model = generator.valid();
+    let places = model.reads_places();
     let mut rng = StdRng::seed_from_u64(seed);
-    let start = if primer.is_empty() {
+    // The code of the token at sequence index `j` (v2: index j predicts step j).
+    let code = |token: u32, j: usize| {
+        if places {
+            step_code(token, metre.place_id(j as u64))
+        } else {
+            token
+        }
+    };
+    let context: Vec<u32> = if places {
+        std::iter::once(START_ID)
+            .chain(primer.iter().copied())
+            .collect()
+    } else if primer.is_empty() {
         vec![crate::music::tokens::REST_ID]
     } else {
         primer.to_vec()
     };
-    let mut input = rows_tensor(&[start], device);
+    let mut index = context.len();
+    let codes: Vec<u32> = context
+        .iter()
+        .enumerate()
+        .map(|(j, &t)| code(t, j))
+        .collect();
+    let mut input = rows_tensor(&[codes], device);
     let mut state = None;
     let mut out = Vec::with_capacity(length);
     for _ in 0..length {
         let (logits, next_state) = model.forward_step(input, state); // [1, V]
         state = Some(next_state);
-        let probs = softmax(logits, 1)
+        let mut probs = softmax(logits, 1)
             .try_into_data()
             .map_err(|e| TrainError::Device(format!("{e:?}")))?
             .try_to_vec::<f32>()
             .map_err(|e| TrainError::Device(format!("{e:?}")))?;
+        if places {
+            for banned in [START_ID, PAD_ID] {
+                if let Some(p) = probs.get_mut(banned as usize) {
+                    *p = 0.0;
+                }
+            }
+            let total: f32 = probs.iter().sum();
+            probs
+                .iter_mut()
+                .for_each(|p| *p /= total.max(f32::MIN_POSITIVE));
+        }
         let token = draw(&probs, rng.random::<f32>());
         out.push(token);
-        input = rows_tensor(&[vec![token]], device);
+        if places && token == END_ID {
+            break;
+        }
+        input = rows_tensor(&[vec![code(token, index)]], device);
+        index += 1;
     }
     Ok(out)
 }

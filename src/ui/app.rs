@@ -530,7 +530,7 @@ impl StudioApp {
             .show(ui, |ui| match self.tab {
                 Tab::Generate => {
                     if let Some(GenerateAction::Play(piece)) = self.generate.ui(ui, &mut self.doc) {
-                        self.playback.play(&piece, 0.0);
+                        self.playback.play(&piece, piece.first_onset_seconds());
                     }
                 }
                 Tab::Train => {
@@ -853,7 +853,7 @@ impl eframe::App for StudioApp {
             && let Some(first) = self.generate.variations().first()
         {
             let piece = first.piece.clone();
-            self.playback.play(&piece, 0.0);
+            self.playback.play(&piece, piece.first_onset_seconds());
             self.play_first_variation = false;
         }
         self.train.poll(ctx, &mut self.notifications);

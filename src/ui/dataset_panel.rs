@@ -110,7 +110,7 @@ impl DatasetPanel {
         let job = Job::spawn(ctx, "dataset-load", move || {
             load_dataset(
                 std::slice::from_ref(&source),
-                &PreprocessConfig::default(),
+                &PreprocessConfig::tunes(),
                 &options,
             )
             .map_err(|e| e.to_string())

@@ -9,7 +9,7 @@ use crate::generate::{
     GenerateError, GenerateOptions, Generated, Seed, TokenModel, generate, regenerate_region,
     splice_region,
 };
-use crate::music::{Key, Note, Piece, Pitch, TempoMap, Tick};
+use crate::music::{Key, Metre, Note, Piece, Pitch, TempoMap, Tick, TimeSignature};
 
 use super::job::{Job, Poll};
 
@@ -56,7 +56,7 @@ enum Request {
     Region {
         notes: Vec<Note>,
         ticks_per_quarter: u16,
-        steps_per_bar: u64,
+        signature: crate::music::TimeSignature,
         region: std::ops::Range<Tick>,
         part: usize,
         options: GenerateOptions,
@@ -81,6 +81,10 @@ pub struct GeneratePanel {
     temperature: f32,
     greedy: bool,
     bars: u32,
+    /// The metre of a tune from nothing or typed tokens (`None`: the document's).
+    metre: Option<Metre>,
+    /// Stop where the model ends the tune (at most `bars`).
+    until_end: bool,
     variations: usize,
     key: Option<Key>,
     constrain: bool,
@@ -107,7 +111,9 @@ impl Default for GeneratePanel {
             lock_seed: true,
             temperature: 1.0,
             greedy: false,
-            bars: 4,
+            bars: 8,
+            metre: None,
+            until_end: true,
             variations: 4,
             key: None,
             constrain: false,
@@ -184,13 +190,23 @@ impl GeneratePanel {
                     Pitch::new(self.high.max(self.low)).unwrap_or(Pitch::PIANO_HIGH),
                 )
             }),
+            stop_at_end: self.until_end,
+        }
+    }
+
+    /// The metre of the next tune: the document's for a seed from the roll, else the one
+    /// chosen (the document's by default).
+    fn signature(&self, doc: &Document) -> TimeSignature {
+        match (self.source, self.metre) {
+            (SeedSource::Roll, _) | (_, None) => doc.time_signature(),
+            (_, Some(metre)) => metre.signature(),
         }
     }
 
     /// Builds the seed from the roll or the typed tokens; `origin`: where it starts.
     fn seed(&self, doc: &Document) -> Result<(Seed, Tick), GenerateError> {
         let tempo = TempoMap::from_bpm(doc.tempo_bpm());
-        let signature = doc.time_signature();
+        let signature = self.signature(doc);
         let tpq = doc.ticks_per_quarter();
         match self.source {
             SeedSource::Nothing => {
@@ -235,7 +251,7 @@ impl GeneratePanel {
 
     /// Starts (or queues) generating variations from the current seed.
     pub fn request_generate(&mut self, ctx: &egui::Context, doc: &Document) {
-        let steps = u64::from(self.bars) * u64::from(doc.time_signature().sixteenths_per_bar());
+        let steps = u64::from(self.bars) * u64::from(self.signature(doc).sixteenths_per_bar());
         match self.seed(doc) {
             Ok((seed, origin)) => {
                 let options = self.options(steps);
@@ -264,7 +280,7 @@ impl GeneratePanel {
         let request = Request::Region {
             notes,
             ticks_per_quarter: doc.ticks_per_quarter(),
-            steps_per_bar: u64::from(doc.time_signature().sixteenths_per_bar()),
+            signature: doc.time_signature(),
             region,
             part: doc.active_index(),
             options: self.options(1),
@@ -446,7 +462,36 @@ impl GeneratePanel {
 
     fn shape_ui(&mut self, ui: &mut egui::Ui) {
         ui.strong("Shape");
-        ui.add(egui::Slider::new(&mut self.bars, 1..=16).text("bars"));
+        ui.horizontal(|ui| {
+            ui.add(egui::Slider::new(&mut self.bars, 1..=32).text("bars"));
+            ui.checkbox(&mut self.until_end, "until the tune ends")
+                .on_hover_text(
+                    "Stop each variation where the model ends the tune, as folk tunes end \
+                     (at most this many bars). Off: always the full length.",
+                );
+        });
+        ui.add_enabled_ui(self.source != SeedSource::Roll, |ui| {
+            ui.horizontal(|ui| {
+                let label = ui.label("Metre");
+                egui::ComboBox::from_id_salt("generate-metre")
+                    .selected_text(
+                        self.metre
+                            .map_or("the document's".to_owned(), |m| m.to_string()),
+                    )
+                    .show_ui(ui, |ui| {
+                        ui.selectable_value(&mut self.metre, None, "the document's");
+                        for metre in Metre::all() {
+                            ui.selectable_value(&mut self.metre, Some(metre), metre.to_string());
+                        }
+                    })
+                    .response
+                    .labelled_by(label.id)
+                    .on_hover_text(
+                        "The metre of a tune from nothing or from typed tokens; a seed from \
+                         the roll keeps the document's",
+                    );
+            });
+        });
         ui.add(egui::Slider::new(&mut self.variations, 1..=8).text("variations"));
         ui.horizontal(|ui| {
             let label = ui.label("Key");
@@ -517,6 +562,11 @@ impl GeneratePanel {
                 })
                 .collect();
             let name = card.generated.piece.title.clone();
+            // A tune from nothing in another metre: an empty document takes its metre.
+            let signature = card.generated.piece.initial_time_signature();
+            if doc.parts().iter().all(|p| p.is_empty()) && signature != doc.time_signature() {
+                doc.set_time_signature(signature);
+            }
             doc.add_part_with_notes(name, PartRole::Variation, notes);
         }
         action
@@ -650,7 +700,7 @@ fn run(model: &TokenModel, request: Request) -> Outcome {
         Request::Region {
             notes,
             ticks_per_quarter,
-            steps_per_bar,
+            signature,
             region,
             part,
             options,
@@ -658,7 +708,7 @@ fn run(model: &TokenModel, request: Request) -> Outcome {
             model,
             &notes,
             ticks_per_quarter,
-            steps_per_bar,
+            signature,
             region.clone(),
             &options,
         )

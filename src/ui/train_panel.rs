@@ -368,7 +368,7 @@ impl TrainPanel {
         let job = Job::spawn(ctx, "train-data-load", move || {
             load_dataset(
                 std::slice::from_ref(&source),
-                &PreprocessConfig::default(),
+                &PreprocessConfig::tunes(),
                 &options,
             )
             .map_err(|e| e.to_string())

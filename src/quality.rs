@@ -1,0 +1,257 @@
+//! How good a model's tunes are: tunes generated from nothing, metre for metre like the
+//! held-out real tunes, measured against them.
+//!
+//! The honest test of a melody model is not how it continues a real tune but what it writes
+//! on its own. [`HeldOut`] takes the validation tunes of a whole-tune data set (bar-aligned,
+//! in their metre, cut at `max_bars`) and the training tunes (for the copy check);
+//! [`generate_like`] writes as many tunes from nothing in each metre as the held-out set
+//! has (so the metre alone gives nothing away); [`assess`] compares the two sets: the MGEval
+//! mean overlap, pitch range and notes per bar, and the judge and copy check of
+//! [`crate::eval`] where asked.
+//!
+//! Depends on `data`, `generate` and `eval`; no GUI, no burn.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::data::{Dataset, Split};
+use crate::eval::{CompareOptions, evaluate};
+use crate::generate::melody::MAX_VARIATIONS;
+use crate::generate::{GenerateError, GenerateOptions, Seed, TokenModel, generate};
+use crate::music::{Metre, Piece, TimeSignatureChange};
+
+/// Real tunes to measure generated ones against.
+#[derive(Clone, Debug, Default)]
+pub struct HeldOut {
+    /// The validation tunes: bar-aligned, in their metre, at most `max_bars` long.
+    pub real: Vec<Piece>,
+    /// The training tunes, whole (for the copy check).
+    pub training: Vec<Piece>,
+}
+
+impl HeldOut {
+    /// The validation and training tunes of a whole-tune data set
+    /// ([`crate::data::Layout::Tunes`]; pieces without a metre are skipped), the validation
+    /// tunes cut after `max_bars` bars.
+    pub fn from_dataset(dataset: &Dataset, max_bars: u32) -> Self {
+        let mut held = HeldOut::default();
+        for (index, info) in dataset.pieces.iter().enumerate() {
+            let Some(metre) = info.metre else { continue };
+            let (max_steps, into) = match info.split {
+                Split::Validation => (
+                    (max_bars.max(1) * metre.steps_per_bar()) as usize,
+                    &mut held.real,
+                ),
+                Split::Train => (usize::MAX, &mut held.training),
+                _ => continue,
+            };
+            if let Some(mut piece) = dataset.decoded_piece(index, max_steps) {
+                piece.time_signatures = vec![TimeSignatureChange {
+                    tick: 0,
+                    signature: metre.signature(),
+                }];
+                into.push(piece);
+            }
+        }
+        held
+    }
+}
+
+/// How many of `pieces` are in each metre the models know (pieces in another metre are not
+/// counted), in metre order.
+pub fn metre_counts(pieces: &[Piece]) -> BTreeMap<u8, (Metre, usize)> {
+    let mut counts = BTreeMap::new();
+    for piece in pieces {
+        if let Ok(metre) = Metre::of(piece.initial_time_signature()) {
+            counts.entry(metre.id()).or_insert((metre, 0)).1 += 1;
+        }
+    }
+    counts
+}
+
+/// How to generate the tunes of an assessment.
+#[derive(Clone, Debug, PartialEq)]
+pub struct LikeOptions {
+    /// How many tunes in all (shared among the metres like the real tunes).
+    pub tunes: usize,
+    /// The longest tune, in bars (tunes end where the model ends them, at most this).
+    pub bars: u32,
+    /// Sampling temperature.
+    pub temperature: f32,
+    /// The RNG seed of the first batch (each batch adds 1).
+    pub rng_seed: u64,
+}
+
+impl Default for LikeOptions {
+    fn default() -> Self {
+        LikeOptions {
+            tunes: 224,
+            bars: 8,
+            temperature: 1.0,
+            rng_seed: 0,
+        }
+    }
+}
+
+/// Generates `options.tunes` tunes from nothing, shared among the metres in the proportions of
+/// `real` (at least one per metre present), each tune at most `options.bars` long.
+pub fn generate_like(
+    model: &TokenModel,
+    real: &[Piece],
+    options: &LikeOptions,
+) -> Result<Vec<Piece>, GenerateError> {
+    let counts = metre_counts(real);
+    let total: usize = counts.values().map(|(_, c)| c).sum();
+    let mut out = Vec::with_capacity(options.tunes);
+    let mut batch_seed = options.rng_seed;
+    for (metre, count) in counts.values() {
+        let share = (options.tunes * count).div_ceil(total.max(1)).max(1);
+        let mut left = share;
+        while left > 0 {
+            let variations = left.min(MAX_VARIATIONS);
+            let mut seed = Seed::empty();
+            seed.time_signature = metre.signature();
+            let generate_options = GenerateOptions {
+                temperature: options.temperature,
+                rng_seed: batch_seed,
+                steps: u64::from(options.bars.max(1) * metre.steps_per_bar()),
+                variations,
+                ..GenerateOptions::default()
+            };
+            batch_seed = batch_seed.wrapping_add(1);
+            for g in generate(model, &seed, &generate_options)? {
+                out.push(g.piece);
+            }
+            left -= variations;
+        }
+    }
+    Ok(out)
+}
+
+/// Simple shape figures of a set of melodies.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Shape {
+    /// Mean pitch range (highest - lowest MIDI note) per melody, in semitones.
+    pub pitch_range: f64,
+    /// Mean notes per bar (notes / bars begun, bars from tick 0 in the piece's metre).
+    pub notes_per_bar: f64,
+    /// Mean length in bars.
+    pub bars: f64,
+}
+
+impl Shape {
+    /// The figures of `pieces` (zeros for none; melodies without notes count as range 0).
+    pub fn of(pieces: &[Piece]) -> Shape {
+        if pieces.is_empty() {
+            return Shape::default();
+        }
+        let (mut range, mut density, mut bars) = (0.0, 0.0, 0.0);
+        for piece in pieces {
+            let pitches = piece.pitched_notes().map(|n| n.pitch.get());
+            let (low, high) = pitches.fold((u8::MAX, 0), |(lo, hi), p| (lo.min(p), hi.max(p)));
+            if high >= low {
+                range += f64::from(high - low);
+            }
+            let bar = piece
+                .initial_time_signature()
+                .ticks_per_bar(piece.ticks_per_quarter)
+                .max(1);
+            let count = piece.end_tick().div_ceil(bar).max(1) as f64;
+            density += piece.pitched_notes().count() as f64 / count;
+            bars += count;
+        }
+        let n = pieces.len() as f64;
+        Shape {
+            pitch_range: range / n,
+            notes_per_bar: density / n,
+            bars: bars / n,
+        }
+    }
+}
+
+/// What [`assess`] measured.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Assessment {
+    /// Generated tunes measured.
+    pub generated: usize,
+    /// Real tunes measured against.
+    pub real: usize,
+    /// MGEval mean overlap area of the generated set against the real one (1 at best).
+    pub mean_overlap: Option<f64>,
+    /// Shape figures of the generated tunes.
+    pub generated_shape: Shape,
+    /// Shape figures of the real tunes.
+    pub real_shape: Shape,
+}
+
+/// Measures `generated` tunes against `real` ones (see the module documentation).
+pub fn assess(generated: &[Piece], real: &[Piece]) -> Assessment {
+    let report = evaluate(generated, real, &CompareOptions::default());
+    Assessment {
+        generated: generated.len(),
+        real: real.len(),
+        mean_overlap: report.summary.mean_overlap,
+        generated_shape: Shape::of(generated),
+        real_shape: Shape::of(real),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::music::{Note, Pitch, TimeSignature, Velocity};
+
+    fn tune(signature: TimeSignature, pitches: &[(u8, u64)]) -> Piece {
+        let mut start = 0;
+        let notes = pitches
+            .iter()
+            .map(|&(p, steps)| {
+                let n = Note::new(
+                    Pitch::new(p).unwrap(),
+                    start * 120,
+                    steps * 120,
+                    Velocity::DEFAULT,
+                )
+                .unwrap();
+                start += steps;
+                n
+            })
+            .collect();
+        let mut piece = Piece::from_notes(480, "t", notes).unwrap();
+        piece.time_signatures = vec![TimeSignatureChange { tick: 0, signature }];
+        piece
+    }
+
+    #[test]
+    fn shape_counts_range_density_and_bars() {
+        let three = TimeSignature::new(3, 4).unwrap();
+        // Two bars of 3/4 (24 steps): 6 notes, range 67 - 60 = 7.
+        let a = tune(
+            three,
+            &[(60, 4), (62, 4), (64, 4), (65, 4), (67, 4), (60, 4)],
+        );
+        let shape = Shape::of(&[a]);
+        assert_eq!(shape.pitch_range, 7.0);
+        assert_eq!(shape.notes_per_bar, 3.0);
+        assert_eq!(shape.bars, 2.0);
+        // A bar begun counts: 13 steps of 3/4 are 2 bars.
+        let b = tune(three, &[(60, 13)]);
+        assert_eq!(Shape::of(&[b]).bars, 2.0);
+        assert_eq!(Shape::of(&[]), Shape::default());
+    }
+
+    #[test]
+    fn metres_are_counted_and_unknown_ones_left_out() {
+        let pieces = [
+            tune(TimeSignature::new(3, 4).unwrap(), &[(60, 4)]),
+            tune(TimeSignature::new(3, 4).unwrap(), &[(60, 4)]),
+            tune(TimeSignature::new(6, 8).unwrap(), &[(60, 4)]),
+            tune(TimeSignature::new(7, 8).unwrap(), &[(60, 4)]),
+        ];
+        let counts = metre_counts(&pieces);
+        let list: Vec<(String, usize)> =
+            counts.values().map(|(m, c)| (m.to_string(), *c)).collect();
+        assert_eq!(list, vec![("3/4".to_owned(), 2), ("6/8".to_owned(), 1)]);
+    }
+}
