@@ -50,12 +50,12 @@ fn small_config(dir: &Path, loss: &str) -> PathBuf {
     path
 }
 
-/// A running `gan-studio` whose standard output is read line by line on a thread.
+/// A running `gan-studio` whose standard output and error are read line by line on threads.
 struct Running {
     child: Child,
-    lines: Receiver<String>,
+    lines: Receiver<(bool, String)>,
     stdout: Vec<String>,
-    stderr: std::thread::JoinHandle<String>,
+    stderr: Vec<String>,
 }
 
 impl Running {
@@ -67,34 +67,45 @@ impl Running {
             .unwrap();
         let (tx, lines) = mpsc::channel();
         let out = child.stdout.take().unwrap();
-        std::thread::spawn(move || {
-            for line in BufReader::new(out).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let mut err = child.stderr.take().unwrap();
-        let stderr = std::thread::spawn(move || {
-            let mut text = String::new();
-            let _ = std::io::Read::read_to_string(&mut err, &mut text);
-            text
-        });
+        let err = child.stderr.take().unwrap();
+        for (is_err, stream) in [
+            (false, Box::new(out) as Box<dyn std::io::Read + Send>),
+            (true, Box::new(err)),
+        ] {
+            let tx = tx.clone();
+            std::thread::spawn(move || {
+                for line in BufReader::new(stream).lines().map_while(Result::ok) {
+                    let _ = tx.send((is_err, line));
+                }
+            });
+        }
         Running {
             child,
             lines,
             stdout: Vec::new(),
-            stderr,
+            stderr: Vec::new(),
         }
     }
 
-    /// Waits (up to two minutes) for a line of standard output that contains `text`.
-    fn wait_for_line(&mut self, text: &str) {
+    fn keep(&mut self, (is_err, line): (bool, String)) -> bool {
+        let stream = if is_err {
+            &mut self.stderr
+        } else {
+            &mut self.stdout
+        };
+        stream.push(line);
+        is_err
+    }
+
+    /// Waits (up to two minutes) for a line of standard output (or error) that contains
+    /// `text`.
+    fn wait_for_line(&mut self, on_stderr: bool, text: &str) {
         let deadline = Instant::now() + Duration::from_secs(120);
         while Instant::now() < deadline {
             match self.lines.recv_timeout(Duration::from_millis(200)) {
                 Ok(line) => {
-                    let found = line.contains(text);
-                    self.stdout.push(line);
-                    if found {
+                    let found = line.1.contains(text);
+                    if self.keep(line) == on_stderr && found {
                         return;
                     }
                 }
@@ -102,7 +113,10 @@ impl Running {
                 Err(mpsc::RecvTimeoutError::Disconnected) => break,
             }
         }
-        panic!("no line with {text:?}; output so far: {:?}", self.stdout);
+        panic!(
+            "no line with {text:?}; output so far: {:?} {:?}",
+            self.stdout, self.stderr
+        );
     }
 
     fn signal(&self, signal: i32) {
@@ -124,9 +138,10 @@ impl Running {
             }
             std::thread::sleep(Duration::from_millis(50));
         };
-        self.stdout.extend(self.lines.iter());
-        let stderr = self.stderr.join().unwrap();
-        (status, self.stdout.join("\n"), stderr)
+        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(10)) {
+            self.keep(line);
+        }
+        (status, self.stdout.join("\n"), self.stderr.join("\n"))
     }
 }
 
@@ -273,7 +288,7 @@ fn sigterm_saves_a_crnn_checkpoint_and_the_run_resumes_from_its_step() {
         .arg("--out")
         .arg(&run);
     let mut training = Running::start(command);
-    training.wait_for_line("C-RNN-GAN on");
+    training.wait_for_line(false, "C-RNN-GAN on");
     std::thread::sleep(Duration::from_secs(3));
     training.signal(SIGTERM);
     let (status, stdout, stderr) = training.finish();
@@ -285,8 +300,8 @@ fn sigterm_saves_a_crnn_checkpoint_and_the_run_resumes_from_its_step() {
     assert_no_temporaries(&run);
 
     let mut resumed = Running::start(resume_command(dir.path(), &words));
-    resumed.wait_for_line(&format!("at step {step}"));
-    resumed.wait_for_line("C-RNN-GAN on");
+    resumed.wait_for_line(false, &format!("at step {step}"));
+    resumed.wait_for_line(false, "C-RNN-GAN on");
     std::thread::sleep(Duration::from_secs(3));
     resumed.signal(SIGTERM);
     let (status, stdout, stderr) = resumed.finish();
@@ -307,6 +322,8 @@ fn logged_steps_crnn(run: &Path) -> Vec<u64> {
         .collect()
 }
 
+/// A second Ctrl+C while the run finishes its step (a slow one: 50 critic updates) quits at
+/// once, without saving and without leaving temporary files.
 #[test]
 fn a_second_ctrl_c_quits_at_once_and_leaves_no_temporary_files() {
     let dir = tempfile::tempdir().unwrap();
@@ -314,16 +331,17 @@ fn a_second_ctrl_c_quits_at_once_and_leaves_no_temporary_files() {
     let run = dir.path().join("run");
     let mut command = gan_studio(dir.path());
     command
-        .args(["train", "--backend", "cpu", "--mle-steps", "1000000"])
-        .args(["--steps", "0", "--config"])
+        .args(["train", "--backend", "cpu", "--mle-steps", "0"])
+        .args(["--steps", "1000000", "--d-steps", "50", "--config"])
         .arg(small_config(dir.path(), "wgan-gp"))
         .arg("--dataset")
         .arg(dir.path().join("tiny.abc"))
         .arg("--out")
         .arg(&run);
-    let training = Running::start(command);
-    wait_for_steps(&run, 2);
+    let mut training = Running::start(command);
+    wait_for_steps(&run, 1);
     training.signal(SIGINT);
+    training.wait_for_line(true, "SIGINT received: stopping");
     training.signal(SIGINT);
     let (status, stdout, stderr) = training.finish();
     assert_eq!(status.code(), Some(130), "{stdout}\n{stderr}");
@@ -331,6 +349,7 @@ fn a_second_ctrl_c_quits_at_once_and_leaves_no_temporary_files() {
         stderr.contains("SIGINT again: quitting at once"),
         "{stderr}"
     );
+    assert!(!stdout.contains("stopped by"), "{stdout}");
     assert_no_temporaries(&run);
 }
 
@@ -342,7 +361,7 @@ fn other_commands_end_at_once_with_the_signal_status_and_no_temporary_folder() {
     let mut command = gan_studio(dir.path());
     // The import benchmark writes a large corpus first: long enough to be interrupted.
     command.args(["bench", "import", "--files", "20000", "--no-mido"]);
-    let mut bench = Running::start(command);
+    let bench = Running::start(command);
     let pid = bench.child.id();
     let work = std::env::temp_dir().join(format!("gan-studio-bench-import-{pid}"));
     let deadline = Instant::now() + Duration::from_secs(60);
