@@ -10,7 +10,7 @@ mod engine_support;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Output, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::time::{Duration, Instant};
 
@@ -211,28 +211,29 @@ fn assert_no_temporaries(dir: &Path) {
     );
 }
 
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
+/// `gan-studio train ARGS` on the tiny data set with the small configuration of `loss`,
+/// into `dir/run` (returned with the command).
+fn train_tiny(dir: &Path, loss: &str, args: &[&str]) -> (Command, PathBuf) {
+    engine_support::tiny_dataset(dir);
+    let run = dir.join("run");
+    let mut command = gan_studio(dir);
+    command
+        .arg("train")
+        .args(args)
+        .arg("--config")
+        .arg(small_config(dir, loss))
+        .arg("--dataset")
+        .arg(dir.join("tiny.abc"))
+        .arg("--out")
+        .arg(&run);
+    (command, run)
 }
 
 #[test]
 fn ctrl_c_saves_a_checkpoint_and_the_printed_command_resumes_from_its_step() {
     let dir = tempfile::tempdir().unwrap();
-    engine_support::tiny_dataset(dir.path());
-    let run = dir.path().join("run");
-    let mut command = gan_studio(dir.path());
-    command
-        .args(["train", "--backend", "cpu", "--mle-steps", "1000000"])
-        .args(["--steps", "0", "--config"])
-        .arg(small_config(dir.path(), "bce"))
-        .arg("--dataset")
-        .arg(dir.path().join("tiny.abc"))
-        .arg("--out")
-        .arg(&run);
+    let args = ["--backend", "cpu", "--mle-steps", "1000000", "--steps", "0"];
+    let (command, run) = train_tiny(dir.path(), "bce", &args);
     let training = Running::start(command);
     wait_for_steps(&run, 3);
     // The run saves nothing before its end (checkpoint_every 0): only the signal does.
@@ -253,11 +254,11 @@ fn ctrl_c_saves_a_checkpoint_and_the_printed_command_resumes_from_its_step() {
         .args(["--mle-steps", &(step + 3).to_string()])
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
+    assert!(output.status.success(), "{}", engine_support::text(&output));
     assert!(
-        text(&output).contains(&format!("at step {step}")),
+        engine_support::text(&output).contains(&format!("at step {step}")),
         "{}",
-        text(&output)
+        engine_support::text(&output)
     );
     assert_eq!(read_manifest(&run).unwrap().step, step + 3);
     let expected: Vec<u64> = (1..=step + 3).collect();
@@ -327,17 +328,9 @@ fn logged_steps_crnn(run: &Path) -> Vec<u64> {
 #[test]
 fn a_second_ctrl_c_quits_at_once_and_leaves_no_temporary_files() {
     let dir = tempfile::tempdir().unwrap();
-    engine_support::tiny_dataset(dir.path());
-    let run = dir.path().join("run");
-    let mut command = gan_studio(dir.path());
-    command
-        .args(["train", "--backend", "cpu", "--mle-steps", "0"])
-        .args(["--steps", "1000000", "--d-steps", "50", "--config"])
-        .arg(small_config(dir.path(), "wgan-gp"))
-        .arg("--dataset")
-        .arg(dir.path().join("tiny.abc"))
-        .arg("--out")
-        .arg(&run);
+    let args = ["--backend", "cpu", "--mle-steps", "0", "--steps", "1000000"];
+    let (mut command, run) = train_tiny(dir.path(), "wgan-gp", &args);
+    command.args(["--d-steps", "50"]);
     let mut training = Running::start(command);
     wait_for_steps(&run, 1);
     training.signal(SIGINT);
@@ -455,29 +448,15 @@ fn assert_only_kept(dir: &Path, leftovers: &[&str], kept: &[&str]) {
 #[test]
 fn a_headless_run_prints_no_false_error_and_says_which_backend_auto_picked() {
     let dir = tempfile::tempdir().unwrap();
-    engine_support::tiny_dataset(dir.path());
-    let output = gan_studio(dir.path())
+    let args = ["--backend", "auto", "--mle-steps", "1", "--steps", "0"];
+    let (mut command, _) = train_tiny(dir.path(), "bce", &args);
+    let output = command
         .env_remove("XDG_RUNTIME_DIR")
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
-        .args([
-            "train",
-            "--backend",
-            "auto",
-            "--mle-steps",
-            "1",
-            "--steps",
-            "0",
-        ])
-        .arg("--config")
-        .arg(small_config(dir.path(), "bce"))
-        .arg("--dataset")
-        .arg(dir.path().join("tiny.abc"))
-        .arg("--out")
-        .arg(dir.path().join("run"))
         .output()
         .unwrap();
-    assert!(output.status.success(), "{}", text(&output));
+    assert!(output.status.success(), "{}", engine_support::text(&output));
     let stderr = String::from_utf8_lossy(&output.stderr);
     let errors: Vec<&str> = stderr
         .lines()
