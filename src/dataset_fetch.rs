@@ -324,9 +324,11 @@ pub fn extract_folk(wheel: &Path, target: &Path) -> Result<(), FetchError> {
     staging.replace(target)
 }
 
-/// A folder removed when dropped unless it was moved into place by [`TempDir::replace`].
+/// A folder removed when dropped unless it was moved into place by [`TempDir::replace`] (and
+/// removed on a signal until then: it is tracked, see [`crate::fsutil::track_temporary`]).
 struct TempDir {
     path: Option<PathBuf>,
+    _tracked: crate::fsutil::TrackedTemporary,
 }
 
 impl TempDir {
@@ -336,8 +338,12 @@ impl TempDir {
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.subsec_nanos());
         let path = parent.join(format!("{prefix}-{}-{nanos}", std::process::id()));
+        let tracked = crate::fsutil::track_temporary(&path);
         fs::create_dir_all(&path).map_err(io_error("create a temporary folder", &path))?;
-        Ok(TempDir { path: Some(path) })
+        Ok(TempDir {
+            path: Some(path),
+            _tracked: tracked,
+        })
     }
 
     fn path(&self) -> &Path {

@@ -5,7 +5,9 @@
 mod engine_support;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Command;
+
+use engine_support::text;
 
 use gan_studio::train::read_manifest;
 
@@ -16,14 +18,6 @@ fn gan_studio(home: &Path) -> Command {
         .env("GAN_STUDIO_DATA", home.join("data"))
         .env("GAN_STUDIO_CACHE", home.join("cache"));
     command
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
 }
 
 #[test]

@@ -241,6 +241,8 @@ fn print_dataset(out: &mut impl Write, prefix: &str, dataset: &Dataset) -> anyho
 pub fn run(settings: &DatasetBench, out: &mut impl Write) -> anyhow::Result<()> {
     let work =
         std::env::temp_dir().join(format!("gan-studio-bench-dataset-{}", std::process::id()));
+    // Removed on a signal too (see `crate::fsutil::track_temporary`).
+    let _tracked = crate::fsutil::track_temporary(&work);
     let result = run_in(settings, &work, out);
     let _ = std::fs::remove_dir_all(&work);
     result

@@ -185,6 +185,8 @@ fn run_mido(python: &Path, dir: &Path, runs: usize) -> anyhow::Result<MidoFigure
 /// Runs the benchmark and prints `name value unit` lines to `out`.
 pub fn run(settings: &ImportBench, out: &mut impl Write) -> anyhow::Result<()> {
     let dir = std::env::temp_dir().join(format!("gan-studio-bench-import-{}", std::process::id()));
+    // Removed on a signal too (see `crate::fsutil::track_temporary`).
+    let _tracked = crate::fsutil::track_temporary(&dir);
     let result = run_in(settings, &dir, out);
     let _ = std::fs::remove_dir_all(&dir);
     result

@@ -542,11 +542,13 @@ fn list_ms(values: &[f64]) -> String {
         + " ms"
 }
 
-/// A scratch folder for the children (data folder, XDG data home, reports), removed on drop.
+/// A scratch folder for the children (data folder, XDG data home, reports), removed on drop
+/// (and on a signal: it is tracked, see [`crate::fsutil::track_temporary`]).
 struct Workspace {
     dir: PathBuf,
     data: PathBuf,
     xdg_data: PathBuf,
+    _tracked: crate::fsutil::TrackedTemporary,
 }
 
 impl Workspace {
@@ -558,6 +560,7 @@ impl Workspace {
             "gan-studio-bench-ui-{}-{stamp}",
             std::process::id()
         ));
+        let tracked = crate::fsutil::track_temporary(&dir);
         let data = dir.join("data");
         let xdg_data = dir.join("xdg-data");
         let make = |path: &Path| {
@@ -572,6 +575,7 @@ impl Workspace {
             dir,
             data,
             xdg_data,
+            _tracked: tracked,
         };
         work.link_folk_set()?;
         Ok(work)

@@ -6,8 +6,10 @@ mod dataset;
 mod eval;
 mod generate;
 mod info;
+mod interrupt;
 mod render;
 mod train;
+mod train_stop;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,9 +70,15 @@ pub enum Command {
 }
 
 /// Parses the command line, runs it, prints any error once (with its causes) and returns the
-/// process exit status.
+/// process exit status. A headless command is interrupted cleanly by SIGINT or SIGTERM (see
+/// `src/cli/interrupt.rs`).
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    if cli.command.is_some() {
+        // First, while this is the only thread (it may set an environment variable).
+        crate::train::backend::quiet_probe_without_display();
+        interrupt::install();
+    }
     match run(cli) {
         Ok(code) => code,
         // A closed pipe (`gan-studio info *.mid | head`) is a normal way to stop reading.

@@ -15,16 +15,20 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Context;
+use burn::tensor::Device;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use super::train_stop::{Stopped, resume_command, stop_on_signal, stopped_by};
 use crate::data::{DataSource, LoadOptions, PreprocessConfig, load_dataset, source_for};
 use crate::dataset_fetch;
 use crate::train::backend::{BackendChoice, select};
+use crate::train::checkpoint::MANIFEST_FILE;
 use crate::train::config::{GanLoss, GeneratorOutput};
+use crate::train::crnn::checkpoint::CRNN_MANIFEST_FILE;
 use crate::train::{
-    StepStats, TrainConfig, TrainMessage, TrainWorker, Trainer, WorkerOptions, device_name,
-    read_manifest,
+    StepStats, TrainConfig, TrainControl, TrainMessage, TrainWorker, Trainer, WorkerOptions,
+    device_name, read_manifest,
 };
 
 /// The training variants `--variant` offers.
@@ -38,7 +42,8 @@ pub enum Variant {
     WganGp,
     /// C-RNN-GAN (Mogren 2016): continuous note events, LSTM generator, bidirectional LSTM
     /// discriminator, feature matching and freezing. Takes `--steps`, `--mle-steps`,
-    /// `--dataset`, `--out`, `--seed` and `--resume`.
+    /// `--dataset`, `--out` and `--seed`; its run folder is resumed with `--resume DIR` and
+    /// the same `--dataset`.
     Crnn,
 }
 
@@ -179,19 +184,26 @@ pub struct TrainArgs {
     pub checkpoint_every: Option<u64>,
 }
 
-/// Runs `gan-studio train`.
+/// Runs `gan-studio train`. SIGINT or SIGTERM stops the run with a checkpoint (see
+/// [`super::train_stop`]).
 pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
-    if args.variant == Some(Variant::Crnn) {
+    let crnn_folder = args.resume.as_deref().is_some_and(|dir| {
+        dir.join(CRNN_MANIFEST_FILE).exists() && !dir.join(MANIFEST_FILE).exists()
+    });
+    if args.variant == Some(Variant::Crnn) || crnn_folder {
         return run_crnn(args);
     }
-    let compute = select(args.backend)?;
-    if let Some(note) = &compute.note {
-        eprintln!("note: {note}");
-    }
-    let device = compute.device;
+    let mut stdout = std::io::stdout();
+    let device = backend_for(args.backend, &mut stdout)?;
     let (config, sources, run_dir, preprocess) = match &args.resume {
         Some(dir) => {
             let manifest = read_manifest(dir)?;
+            writeln!(
+                stdout,
+                "resuming {} at step {}",
+                dir.display(),
+                manifest.step
+            )?;
             // The run's own layout: v2 models read places.
             let preprocess = if manifest.config.generator.places {
                 PreprocessConfig::tunes()
@@ -215,7 +227,6 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         ),
     };
     let dataset = Arc::new(load(&sources, &preprocess)?);
-    let mut stdout = std::io::stdout();
     writeln!(
         stdout,
         "training on {} ({}), run folder {}",
@@ -259,14 +270,33 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         ..WorkerOptions::default()
     };
     let worker = TrainWorker::spawn(make, options).context("starting the training thread")?;
-    report(&worker, &run_dir, &mut stdout)
+    let controls = worker.control_sender();
+    stop_on_signal(move || controls.send(TrainControl::Stop));
+    report(&worker, &run_dir, args.backend, &mut stdout)
+}
+
+/// Picks the compute backend; `auto` says in one line what it picked and why.
+fn backend_for(choice: BackendChoice, out: &mut impl Write) -> anyhow::Result<Device> {
+    let compute = select(choice)?;
+    if choice == BackendChoice::Auto {
+        writeln!(
+            out,
+            "backend auto picked {}: {}",
+            compute.description, compute.reason
+        )?;
+    } else if let Some(note) = &compute.note {
+        writeln!(out, "note: {note}")?;
+    }
+    Ok(compute.device)
 }
 
 /// Shows the worker's messages until it ends: a progress bar with steps/s and smoothed
-/// losses, epoch figures, samples and checkpoints as lines.
+/// losses, epoch figures, samples and checkpoints as lines. A run stopped by a signal ends
+/// with where its checkpoint is and how to resume it.
 fn report(
     worker: &TrainWorker,
     run_dir: &Path,
+    backend: BackendChoice,
     stdout: &mut std::io::Stdout,
 ) -> anyhow::Result<ExitCode> {
     let bar = ProgressBar::new(0).with_style(
@@ -275,6 +305,7 @@ fn report(
     );
     let mut smooth = Smoother::default();
     let mut outcome = Ok(ExitCode::SUCCESS);
+    let mut checkpoint = run_dir.join(MANIFEST_FILE);
     while let Some(message) = worker.recv() {
         match message {
             TrainMessage::Started {
@@ -303,6 +334,7 @@ fn report(
             }
             TrainMessage::CheckpointSaved { step, path } => {
                 bar.println(format!("step {step}: checkpoint {}", path.display()));
+                checkpoint = path;
             }
             TrainMessage::Warning(text) => bar.println(format!("warning: {text}")),
             TrainMessage::Paused { .. }
@@ -310,11 +342,21 @@ fn report(
             | TrainMessage::GeneratorWeights { .. } => {}
             TrainMessage::Finished { step } => {
                 bar.finish_and_clear();
-                writeln!(
-                    stdout,
-                    "finished at step {step}; run folder {}",
-                    run_dir.display()
-                )?;
+                if let Some(interrupt) = stopped_by() {
+                    let stopped = Stopped {
+                        interrupt,
+                        step,
+                        checkpoint: &checkpoint,
+                        resume: resume_command(run_dir, backend, None),
+                    };
+                    outcome = stopped.report(stdout);
+                } else {
+                    writeln!(
+                        stdout,
+                        "finished at step {step}; run folder {}",
+                        run_dir.display()
+                    )?;
+                }
             }
             TrainMessage::Failed(error) => {
                 bar.finish_and_clear();
@@ -452,14 +494,23 @@ impl Smoother {
     }
 }
 
-/// `gan-studio train --variant crnn`: the C-RNN-GAN trainer, with the same progress bar.
+/// `gan-studio train --variant crnn` (or `--resume` of a C-RNN-GAN run folder): the C-RNN-GAN
+/// trainer, with the same progress bar and the same reaction to signals.
 fn run_crnn(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     use crate::model::crnn::{CrnnDiscriminatorConfig, CrnnGeneratorConfig};
-    use crate::train::crnn::{CrnnRunOptions, CrnnTrainConfig, run_crnn_cli};
+    use crate::train::crnn::{
+        CrnnRunOptions, CrnnTrainConfig, read_crnn_manifest, run_crnn_cli_until,
+    };
+    let mut stdout = std::io::stdout();
     let (out, resume) = match &args.resume {
-        Some(dir) => (dir.clone(), true),
+        Some(dir) => {
+            let step = read_crnn_manifest(dir)?.step;
+            writeln!(stdout, "resuming {} at step {step}", dir.display())?;
+            (dir.clone(), true)
+        }
         None => (run_folder(args.out.as_deref())?, false),
     };
+    let device = backend_for(args.backend, &mut stdout)?;
     let dataset = load(
         &[source_for(args.dataset.as_deref())?],
         &PreprocessConfig::default(),
@@ -476,11 +527,10 @@ fn run_crnn(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         config.batch_size = b;
     }
     let total = config.total_steps();
-    let mut stdout = std::io::stdout();
     writeln!(
         stdout,
         "C-RNN-GAN on {} ({}), {} MLE + {} adversarial steps, run folder {}",
-        device_name(&select(args.backend)?.device),
+        device_name(&device),
         dataset.stats.sources.join("; "),
         config.mle_steps,
         config.gan_steps,
@@ -493,12 +543,14 @@ fn run_crnn(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     );
     let options = CrnnRunOptions {
         steps: 0,
-        out,
+        out: out.clone(),
         seed: args.seed.unwrap_or(42),
         resume,
         backend: args.backend,
     };
-    let dir = run_crnn_cli(&dataset, config, &options, |s| {
+    // The trainer checks for a signal before each step.
+    stop_on_signal(|| {});
+    let progress = |s: &crate::train::crnn::CrnnStepStats| {
         bar.set_position(s.step);
         bar.set_message(format!(
             "{:?} G {:.4} D {}",
@@ -506,8 +558,20 @@ fn run_crnn(args: &TrainArgs) -> anyhow::Result<ExitCode> {
             s.g_loss,
             s.d_loss.map_or("-".to_owned(), |d| format!("{d:.4}"))
         ));
+    };
+    let dir = run_crnn_cli_until(&dataset, config, &options, progress, || {
+        stopped_by().is_some()
     })?;
     bar.finish();
+    if let Some(interrupt) = stopped_by() {
+        let stopped = Stopped {
+            interrupt,
+            step: read_crnn_manifest(&out)?.step,
+            checkpoint: &dir,
+            resume: resume_command(&out, args.backend, args.dataset.as_deref()),
+        };
+        return stopped.report(&mut stdout);
+    }
     writeln!(stdout, "saved {}", dir.display())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -121,6 +121,8 @@ pub struct ComputeDevice {
     pub description: String,
     /// Why `Auto` did not take the GPU, when there was one it could not open.
     pub note: Option<String>,
+    /// Why this backend was chosen, in a few words (e.g. "no graphics adapter was found").
+    pub reason: String,
 }
 
 impl ComputeDevice {
@@ -131,6 +133,7 @@ impl ComputeDevice {
             kind: BackendKind::Cpu,
             description: "cpu (flex)".to_string(),
             note: None,
+            reason: "asked for".to_string(),
         }
     }
 }
@@ -270,12 +273,17 @@ pub fn opened_adapter() -> Option<&'static Adapter> {
 
 /// The device for a choice: probes the adapters and opens wgpu when the plan says so.
 /// `Auto` falls back to the CPU (with a [`ComputeDevice::note`]) when the GPU cannot be opened.
+/// [`ComputeDevice::reason`] says why the backend was chosen.
 pub fn select(choice: BackendChoice) -> Result<ComputeDevice, BackendError> {
     if choice == BackendChoice::Cpu {
         return Ok(ComputeDevice::cpu());
     }
-    match plan(choice, adapters()) {
-        Plan::Cpu => Ok(ComputeDevice::cpu()),
+    let adapters = adapters();
+    match plan(choice, adapters) {
+        Plan::Cpu => Ok(ComputeDevice {
+            reason: cpu_reason(adapters),
+            ..ComputeDevice::cpu()
+        }),
         Plan::Fail(error) => Err(error),
         Plan::Wgpu(adapter) => match open_wgpu(&adapter) {
             Ok(device) => Ok(ComputeDevice {
@@ -283,15 +291,78 @@ pub fn select(choice: BackendChoice) -> Result<ComputeDevice, BackendError> {
                 kind: BackendKind::Wgpu,
                 description: format!("wgpu ({adapter})"),
                 note: None,
+                reason: match choice {
+                    BackendChoice::Auto => format!("a {} was found", adapter.kind.describe()),
+                    BackendChoice::Wgpu | BackendChoice::Cpu => "asked for".to_string(),
+                },
             }),
-            Err(error) if choice == BackendChoice::Auto => Ok(ComputeDevice {
-                note: Some(format!("{error}; training on the CPU instead")),
-                ..ComputeDevice::cpu()
-            }),
+            Err(error) if choice == BackendChoice::Auto => {
+                let note = format!("{error}; training on the CPU instead");
+                Ok(ComputeDevice {
+                    reason: note.clone(),
+                    note: Some(note),
+                    ..ComputeDevice::cpu()
+                })
+            }
             Err(error) => Err(error),
         },
     }
 }
+
+/// Why `Auto` trains on the CPU with these adapters (none of them a real GPU).
+fn cpu_reason(adapters: &[Adapter]) -> String {
+    if adapters.is_empty() {
+        return "no graphics adapter was found".to_string();
+    }
+    let names: Vec<String> = adapters.iter().map(Adapter::to_string).collect();
+    format!(
+        "no GPU was found, only {} (slower than the CPU backend)",
+        names.join("; ")
+    )
+}
+
+/// Keeps the adapter probe quiet on a machine without a display session, where a line
+/// starting with "error" on stderr would wrongly alarm the user of a headless run.
+///
+/// wgpu enables the Wayland and X11 surface extensions on every Vulkan instance it creates
+/// (including the probe's, which needs no surface). Mesa's device-selection layer, an
+/// implicit Vulkan layer, reacts to those extensions by connecting to a Wayland and an X11
+/// display to find the GPU the desktop runs on; with no `XDG_RUNTIME_DIR` (a cron job, a
+/// container, an ssh session without login) libwayland then prints "error:
+/// XDG_RUNTIME_DIR is invalid or not set in the environment." although nothing is wrong.
+/// Without a runtime directory there is no Wayland display to find, so this turns the layer
+/// off through its own switch, `NODEVICE_SELECT=1`; nothing else changes (the probe lists
+/// and ranks every adapter itself).
+///
+/// Call it at the start of `main`, before any other thread runs: it does nothing where a
+/// runtime directory exists, where the user already set the switch, or once the process has
+/// other threads (setting the environment would race with their reads).
+pub fn quiet_probe_without_display() {
+    let has_runtime_dir = std::env::var_os("XDG_RUNTIME_DIR").is_some_and(|d| !d.is_empty());
+    if has_runtime_dir || std::env::var_os(DEVICE_SELECT_SWITCH).is_some() {
+        return;
+    }
+    set_env_while_single_threaded(DEVICE_SELECT_SWITCH, "1");
+}
+
+/// The environment variable that turns Mesa's device-selection layer off.
+const DEVICE_SELECT_SWITCH: &str = "NODEVICE_SELECT";
+
+/// Sets an environment variable if this process runs a single thread (Linux, where Mesa's
+/// layer exists; elsewhere nothing is done).
+#[cfg(target_os = "linux")]
+#[allow(unsafe_code)]
+fn set_env_while_single_threaded(key: &str, value: &str) {
+    let threads = std::fs::read_dir("/proc/self/task").map(Iterator::count);
+    if matches!(threads, Ok(1)) {
+        // SAFETY: the process has one thread (this one), so no other thread can read or
+        // write the environment at the same time.
+        unsafe { std::env::set_var(key, value) };
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+fn set_env_while_single_threaded(_key: &str, _value: &str) {}
 
 /// The kind of backend a burn device belongs to.
 pub fn backend_kind(device: &Device) -> BackendKind {

@@ -23,8 +23,9 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::config::{OptimizerKind, TrainConfig};
+use super::worker::STATS_FILE;
 use crate::data::DataSource;
-use crate::fsutil::write_atomic;
+use crate::fsutil::{remove_atomic_leftovers, write_atomic};
 use crate::model::{Discriminator, Generator, ModelError};
 use crate::music::tokens::{OLDEST_VOCAB_VERSION, VOCAB_VERSION};
 
@@ -563,28 +564,45 @@ fn write_file(dir: &Path, path: &Path, bytes: &[u8]) -> Result<FileEntry, Checkp
     })
 }
 
-/// Deletes the `.bpk` files of this layout that the manifest no longer names (best effort:
-/// a file left behind only costs disk space).
-fn remove_stale(dir: &Path, manifest: &Manifest) {
+/// Removes from the run folder `dir` what its checkpoint does not need: the `.bpk` files of
+/// this layout that the manifest does not name (an older step's, or those of a save that was
+/// killed before its manifest was written) and the temporary files a killed save left
+/// beside them. Done after every save and when a run is resumed; best effort (a file left
+/// behind only costs disk space).
+pub(crate) fn remove_stale(dir: &Path, manifest: &Manifest) {
+    let ours = |name: &str| {
+        (name.starts_with("generator-") || name.starts_with("discriminator-"))
+            && name.ends_with(".bpk")
+    };
     let keep = [
-        &manifest.generator.name,
+        manifest.generator.name.as_str(),
         &manifest.discriminator.name,
         &manifest.generator_optimizer.name,
         &manifest.discriminator_optimizer.name,
     ];
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let ours = ["generator-", "discriminator-"]
-            .iter()
-            .any(|prefix| name.starts_with(prefix))
-            && name.ends_with(".bpk");
-        if ours && !keep.iter().any(|k| **k == name) {
-            let _ = fs::remove_file(entry.path());
+    remove_unneeded(dir, MANIFEST_FILE, ours, &keep);
+}
+
+/// Deletes the files of a checkpoint layout that the manifest does not name (`ours` tells the
+/// layout's binary files, `keep` the manifest's), then the temporaries of interrupted atomic
+/// writes of those files, of the manifest `manifest_file` and of the step log.
+pub(crate) fn remove_unneeded(
+    dir: &Path,
+    manifest_file: &str,
+    ours: impl Fn(&str) -> bool,
+    keep: &[&str],
+) {
+    if let Ok(entries) = fs::read_dir(dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if ours(&name) && !keep.contains(&name.as_str()) {
+                let _ = fs::remove_file(entry.path());
+            }
         }
     }
+    remove_atomic_leftovers(dir, |name| {
+        ours(name) || name == manifest_file || name == STATS_FILE
+    });
 }
 
 fn io_error(path: &Path, source: io::Error) -> CheckpointError {

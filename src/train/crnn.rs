@@ -8,7 +8,8 @@
 //!    under 70% of the other's).
 //! 3. [`CrnnTrainer`]: a run stepped from the outside, with atomic checkpoints
 //!    ([`checkpoint`]) and samples as monophonic [`crate::music::Piece`]s on the 16th grid.
-//! 4. [`run_crnn_cli`]: the headless run of `gan-studio train --variant crnn`.
+//! 4. [`run_crnn_cli`]: the headless run of `gan-studio train --variant crnn` (and
+//!    [`run_crnn_cli_until`], which a signal can stop with a checkpoint).
 //!
 //! The networks are [`crate::model::crnn`]. Adam optimizes both, with per-tensor gradient
 //! clipping. The noise of step `s` is drawn from the run's seed and `s`, so the same
@@ -22,7 +23,7 @@ pub mod step;
 mod trainer;
 
 pub use checkpoint::{CrnnManifest, load_crnn_checkpoint, read_crnn_manifest};
-pub use cli::{CRNN_STATS_FILE, CrnnRunOptions, run_crnn_cli};
+pub use cli::{CRNN_STATS_FILE, CrnnRunOptions, run_crnn_cli, run_crnn_cli_until};
 pub use config::CrnnTrainConfig;
 pub use events::{Event, EventCorpus, EventWindow, piece_from_events};
 pub use step::{Freeze, freeze_rule};

@@ -14,7 +14,7 @@ use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{
-    CheckpointParts, SourceRecord, load_checkpoint, optimizer, save_checkpoint,
+    CheckpointParts, SourceRecord, load_checkpoint, optimizer, remove_stale, save_checkpoint,
 };
 use super::config::{GanLoss, OptimizerKind, TrainConfig};
 use super::error::TrainError;
@@ -194,7 +194,8 @@ impl Trainer {
         Ok(())
     }
 
-    /// Continues the run saved in `dir`, on the same data set (refused otherwise).
+    /// Continues the run saved in `dir`, on the same data set (refused otherwise). Files a
+    /// killed save left in `dir` are removed first.
     pub fn resume(dir: &Path, dataset: Arc<Dataset>, device: &Device) -> Result<Self, TrainError> {
         let device = device.clone().autodiff();
         let fingerprint = dataset_fingerprint(&dataset);
@@ -203,6 +204,7 @@ impl Trainer {
         let config = manifest.config.clone();
         config.validate()?;
         check_dataset(&config, &dataset)?;
+        remove_stale(dir, manifest);
         // Manifests from before the override field: a changed rate shows as a difference.
         let learning_rate_override = manifest.learning_rate_override.or_else(|| {
             (manifest.learning_rate != config.learning_rate).then_some(manifest.learning_rate)

@@ -105,6 +105,17 @@ pub enum TrainControl {
     SetLearningRate(f64),
 }
 
+/// Sends controls to a [`TrainWorker`] from any thread ([`TrainWorker::control_sender`]).
+#[derive(Clone, Debug)]
+pub struct ControlSender(Sender<TrainControl>);
+
+impl ControlSender {
+    /// Sends a control (ignored once the worker has ended).
+    pub fn send(&self, control: TrainControl) {
+        let _ = self.0.send(control);
+    }
+}
+
 /// Called after each message is sent (the studio passes `ctx.request_repaint`).
 pub type Repaint = Arc<dyn Fn() + Send + Sync>;
 
@@ -175,6 +186,12 @@ impl TrainWorker {
     /// Sends a control (ignored once the worker has ended).
     pub fn send(&self, control: TrainControl) {
         let _ = self.controls.send(control);
+    }
+
+    /// A handle that sends controls to this worker from another thread (e.g. the command
+    /// line's signal handling thread, which asks for [`TrainControl::Stop`]).
+    pub fn control_sender(&self) -> ControlSender {
+        ControlSender(self.controls.clone())
     }
 
     /// The next message if one is waiting (never blocks; for the UI's frame loop).

@@ -53,3 +53,12 @@ pub fn small_config(mle_steps: u64, gan_steps: u64) -> TrainConfig {
     .with_sample_tokens(8)
     .with_validation_batches(2)
 }
+
+/// A finished command's standard output and standard error, one after the other.
+pub fn text(output: &std::process::Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}

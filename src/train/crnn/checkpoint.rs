@@ -21,7 +21,9 @@ use super::config::CrnnTrainConfig;
 use super::trainer::crnn_adam;
 use crate::fsutil::write_atomic;
 use crate::model::crnn::{CrnnDiscriminator, CrnnGenerator};
-use crate::train::checkpoint::{CheckpointError, FileEntry, fnv1a, load_module, load_optimizer};
+use crate::train::checkpoint::{
+    CheckpointError, FileEntry, fnv1a, load_module, load_optimizer, remove_unneeded,
+};
 
 /// The version of this layout.
 pub const CRNN_CHECKPOINT_FORMAT: u32 = 1;
@@ -237,24 +239,18 @@ pub fn load_crnn_checkpoint(
     })
 }
 
-/// Deletes the `crnn-*.bpk` files the manifest no longer names (best effort).
-fn remove_stale(dir: &Path, manifest: &CrnnManifest) {
+/// Removes from the run folder `dir` the `crnn-*.bpk` files the manifest does not name and
+/// the temporaries of killed saves (see [`crate::train::checkpoint`]'s cleanup); done after
+/// every save and when a run is resumed.
+pub(crate) fn remove_stale(dir: &Path, manifest: &CrnnManifest) {
     let keep = [
-        &manifest.generator.name,
+        manifest.generator.name.as_str(),
         &manifest.discriminator.name,
         &manifest.generator_optimizer.name,
         &manifest.discriminator_optimizer.name,
     ];
-    let Ok(entries) = fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let ours = name.starts_with("crnn-") && name.ends_with(".bpk");
-        if ours && !keep.iter().any(|k| **k == name) {
-            let _ = fs::remove_file(entry.path());
-        }
-    }
+    let ours = |name: &str| name.starts_with("crnn-") && name.ends_with(".bpk");
+    remove_unneeded(dir, CRNN_MANIFEST_FILE, ours, &keep);
 }
 
 fn io_error(path: &Path, source: io::Error) -> CheckpointError {

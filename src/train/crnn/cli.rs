@@ -39,7 +39,19 @@ pub fn run_crnn_cli(
     dataset: &Dataset,
     config: CrnnTrainConfig,
     options: &CrnnRunOptions,
+    progress: impl FnMut(&CrnnStepStats),
+) -> anyhow::Result<PathBuf> {
+    run_crnn_cli_until(dataset, config, options, progress, || false)
+}
+
+/// [`run_crnn_cli`] that also ends early, with a checkpoint at the steps done, once `stop`
+/// returns true (it is asked before each step; the step under way is finished first).
+pub fn run_crnn_cli_until(
+    dataset: &Dataset,
+    config: CrnnTrainConfig,
+    options: &CrnnRunOptions,
     mut progress: impl FnMut(&CrnnStepStats),
+    stop: impl Fn() -> bool,
 ) -> anyhow::Result<PathBuf> {
     let device = select(options.backend)?.device;
     let out = options.out.as_path();
@@ -59,7 +71,7 @@ pub fn run_crnn_cli(
     } else {
         trainer.steps_done().saturating_add(options.steps)
     };
-    while trainer.steps_done() < target {
+    while trainer.steps_done() < target && !stop() {
         let stats = trainer.step()?;
         lines.push(serde_json::to_string(&stats)?);
         progress(&stats);

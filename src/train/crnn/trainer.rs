@@ -10,7 +10,7 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use serde::{Deserialize, Serialize};
 
-use super::checkpoint::{CrnnParts, load_crnn_checkpoint, save_crnn_checkpoint};
+use super::checkpoint::{CrnnParts, load_crnn_checkpoint, remove_stale, save_crnn_checkpoint};
 use super::config::CrnnTrainConfig;
 use super::events::{Event, EventCorpus, EventWindow, FEATURES, piece_from_events};
 use super::step::{GanSettings, gan_step, mle_loss, mle_step};
@@ -109,13 +109,14 @@ impl CrnnTrainer {
 
     /// Continues the run saved in `dir`, on the same data set (refused otherwise): the same
     /// configuration, seed, weights, optimizer states and step, so it goes on exactly as the
-    /// run would have.
+    /// run would have. Files a killed save left in `dir` are removed first.
     pub fn load(dir: &Path, dataset: &Dataset, device: &Device) -> Result<Self, TrainError> {
         let device = device.clone().autodiff();
         let fingerprint = dataset_fingerprint(dataset);
         let checkpoint = load_crnn_checkpoint(dir, &device, Some(fingerprint))?;
         let config = checkpoint.manifest.config.clone();
         let corpus = checked_corpus(&config, dataset)?;
+        remove_stale(dir, &checkpoint.manifest);
         Ok(Self {
             config,
             seed: checkpoint.manifest.seed,
