@@ -8,6 +8,8 @@ pub mod melody;
 mod note;
 mod piece;
 mod pitch;
+pub mod score;
+pub mod spelling;
 pub mod tokens;
 pub mod transform;
 
