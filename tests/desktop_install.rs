@@ -70,10 +70,16 @@ fn the_desktop_entry_validates_and_names_the_file_types() {
 fn the_icons_have_their_sizes() {
     for size in SIZES {
         let path = repo().join(format!("assets/icons/gan-studio-{size}.png"));
-        let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
+        let decoder =
+            png::Decoder::new(std::io::BufReader::new(std::fs::File::open(&path).unwrap()));
         let reader = decoder.read_info().unwrap();
         let info = reader.info();
-        assert_eq!((info.width, info.height), (size, size), "{}", path.display());
+        assert_eq!(
+            (info.width, info.height),
+            (size, size),
+            "{}",
+            path.display()
+        );
     }
     let svg = std::fs::read_to_string(repo().join("assets/icons/gan-studio.svg")).unwrap();
     assert!(svg.contains("viewBox=\"0 0 256 256\""));
@@ -126,7 +132,10 @@ fn install_puts_every_file_in_place_and_uninstall_removes_them() {
         assert!(file.is_file(), "{} was not installed", file.display());
     }
     let copied = home.join(".local/bin/gan-studio");
-    assert_eq!(std::fs::read(&copied).unwrap(), std::fs::read(&program).unwrap());
+    assert_eq!(
+        std::fs::read(&copied).unwrap(),
+        std::fs::read(&program).unwrap()
+    );
     let entry = home.join("share/applications/gan-studio.desktop");
     let text = std::fs::read_to_string(&entry).unwrap();
     assert!(
@@ -135,11 +144,18 @@ fn install_puts_every_file_in_place_and_uninstall_removes_them() {
     );
     validate(&entry);
     // update-mime-database (when present) compiles the new type from our XML.
-    if Command::new("update-mime-database").arg("-v").output().is_ok() {
+    if Command::new("update-mime-database")
+        .arg("-v")
+        .output()
+        .is_ok()
+    {
         let compiled = home.join("share/mime/application/x-gan-studio-project.xml");
         assert!(compiled.is_file(), "the MIME type was not registered");
         let globs = std::fs::read_to_string(home.join("share/mime/globs2")).unwrap();
-        assert!(globs.contains("application/x-gan-studio-project:*.gsproj"), "{globs}");
+        assert!(
+            globs.contains("application/x-gan-studio-project:*.gsproj"),
+            "{globs}"
+        );
     }
     // Installing again (an update) works over the old files.
     run_script("install.sh", &home, Some(&program));

@@ -23,7 +23,7 @@ use std::path::{Path, PathBuf};
 use thiserror::Error;
 
 use crate::fsutil::write_atomic;
-use crate::music::score::{Bar, Score, ScoreEvent, ScoreOptions, bar_units, lay_out};
+use crate::music::score::{Bar, Score, ScoreEvent, ScoreOptions, bar_units, gcd, lay_out};
 use crate::music::spelling::{BarAccidentals, KeySignature, SpelledPitch, spell};
 use crate::music::{Key, Mode, Piece};
 
@@ -146,8 +146,6 @@ fn body(out: &mut String, score: &Score, bars: &[Vec<ScoreEvent>], signature: Ke
             out.push('\n');
             line.clear();
             on_line = 0;
-        } else {
-            line.push(' ');
         }
     }
 }
@@ -217,7 +215,7 @@ fn note_text(out: &mut String, note: SpelledPitch, sign: bool) {
 
 /// A length in 64th notes as a multiple of `L:1/8`: `""`, `2`, `3/2`, `/`, `/4`.
 fn length_text(units: u64) -> String {
-    let g = gcd(units, UNIT);
+    let g = gcd(units, UNIT).max(1);
     let (num, den) = (units / g, UNIT / g);
     match (num, den) {
         (1, 1) => String::new(),
@@ -226,10 +224,6 @@ fn length_text(units: u64) -> String {
         (1, d) => format!("/{d}"),
         (n, d) => format!("{n}/{d}"),
     }
-}
-
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 { a.max(1) } else { gcd(b, a % b) }
 }
 
 #[cfg(test)]
@@ -270,7 +264,7 @@ mod tests {
         let text = write_abc(&piece, &ScoreOptions::default());
         assert_eq!(
             text,
-            "X:1\nT:Test\nM:3/4\nL:1/8\nQ:1/4=120\nK:G\nG2 =F2 ^F2-|^F2 z4|]\n"
+            "X:1\nT:Test\nM:3/4\nL:1/8\nQ:1/4=120\nK:G\nG2 =F2 ^F2-|F2 z4|]\n"
         );
     }
 }

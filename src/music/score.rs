@@ -77,7 +77,7 @@ pub struct ScorePart {
 }
 
 /// A piece laid out in bars.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Score {
     /// The title.
     pub title: String,
@@ -285,6 +285,11 @@ fn fill_bars(slots: &[Slot], bars: &[Bar]) -> Vec<Vec<ScoreEvent>> {
     out
 }
 
+/// The greatest common divisor of two lengths (the other one when one is 0).
+pub fn gcd(a: u64, b: u64) -> u64 {
+    if b == 0 { a } else { gcd(b, a % b) }
+}
+
 /// A length in units as notatable values, longest first: each is (base units, dotted), the
 /// base a power of two from a 64th (1) to a breve (128). Their sum is `units`.
 pub fn notated_values(units: u64) -> Vec<(u64, bool)> {
@@ -372,9 +377,9 @@ mod tests {
                 .iter()
                 .map(|b| (b.start, b.length))
                 .collect::<Vec<_>>(),
-            [(0, 8), (8, 32), (40, 32)]
+            [(0, 8), (8, 32)]
         );
-        assert_eq!(summary(&score)[2][1], (8, 24, vec![], false, false));
+        assert_eq!(summary(&score)[1], [(0, 32, vec![72], false, false)]);
     }
 
     #[test]
@@ -391,9 +396,9 @@ mod tests {
         assert_eq!(
             summary(&score)[0][..3],
             [
-                (0, 4, vec![60, 64], false, false),
-                (4, 4, vec![67], false, false),
-                (8, 8, vec![69], false, false),
+                (0, 8, vec![60, 64], false, false),
+                (8, 8, vec![67], false, false),
+                (16, 16, vec![69], false, false),
             ]
         );
     }

@@ -204,7 +204,7 @@ mod tests {
         assert_eq!(name(68, "A minor"), "G#4");
         assert_eq!(name(61, "D minor"), "C#4");
         assert_eq!(name(65, "F# minor"), "E#4");
-        assert_eq!(name(66, "G# minor"), "Fx4");
+        assert_eq!(name(67, "G# minor"), "Fx4");
         assert_eq!(name(64, "G minor"), "E4");
     }
 

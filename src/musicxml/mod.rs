@@ -25,7 +25,7 @@ use thiserror::Error;
 
 use crate::fsutil::write_atomic;
 use crate::music::score::{
-    Score, ScoreEvent, ScoreOptions, ScorePart, UNITS_PER_QUARTER, lay_out, notated_values,
+    Score, ScoreEvent, ScoreOptions, ScorePart, UNITS_PER_QUARTER, gcd, lay_out, notated_values,
 };
 use crate::music::spelling::{BarAccidentals, KeySignature, spell};
 use crate::music::{Key, Mode, Piece};
@@ -111,10 +111,6 @@ fn common_unit(score: &Score) -> u64 {
     g.max(1)
 }
 
-fn gcd(a: u64, b: u64) -> u64 {
-    if b == 0 { a } else { gcd(b, a % b) }
-}
-
 /// `part-list`: one `score-part` per part with its instrument.
 fn part_list(xml: &mut Xml, score: &Score) {
     xml.open("part-list", &[]);
@@ -180,7 +176,7 @@ impl PartWriter<'_> {
         let mut accidentals = BarAccidentals::new(KeySignature::of(key));
         let pickup = self.score.has_pickup();
         for (i, (bar, events)) in self.score.bars.iter().zip(&self.part.bars).enumerate() {
-            let number = if pickup { i } else { i + 1 }.to_string();
+            let number = (if pickup { i } else { i + 1 }).to_string();
             let mut attributes = vec![("number", number.as_str())];
             if pickup && i == 0 {
                 attributes.push(("implicit", "yes"));
