@@ -62,7 +62,9 @@ def part_facts(part):
         facts["events"].append(
             [units(element.getOffsetBySite(flat)), units(element.quarterLength), pitches, tie]
         )
-    joined = part.stripTies().flatten()
+    # Join by the tie marks alone: music21 sees a D written with a natural sign and a tied
+    # D without one as different pitches. The events above show each piece's pitch.
+    joined = part.stripTies(matchByPitch=False).flatten()
     for element in joined.notes:
         start = units(element.getOffsetBySite(joined))
         length = units(element.quarterLength)

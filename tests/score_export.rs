@@ -490,20 +490,29 @@ fn check_part(
             .any(|n| n[1] <= start && start < n[1] + n[2]);
         assert_eq!(!pitches.is_empty(), covered, "{name}: rest/note at {start}");
         if !pitches.is_empty() {
-            sounding.push((start, length, e[3].as_str().map(str::to_owned)));
+            let pitches: Vec<u64> = pitches.iter().map(int).collect();
+            sounding.push((start, pitches, e[3].as_str().map(str::to_owned)));
         }
         time += length;
     }
     let last = measures.last().unwrap();
     assert_eq!(time, last.0 + last.1, "{name}: the last measure is filled");
-    // Ties: each note's pieces are start, continue..., stop; a note crossing a bar line is
-    // split there.
+    // Ties: each note's pieces sound its pitch and are tied start, continue..., stop; a note
+    // crossing a bar line is split there.
     for n in &expected {
         let (s, e) = (n[1], n[1] + n[2]);
-        let parts: Vec<&(u64, u64, Option<String>)> = sounding
+        let parts: Vec<&(u64, Vec<u64>, Option<String>)> = sounding
             .iter()
             .filter(|(t, _, _)| s <= *t && *t < e)
             .collect();
+        for p in &parts {
+            assert!(
+                p.1.contains(&n[0]),
+                "{name}: {n:?}: the piece at {} sounds {:?}",
+                p.0,
+                p.1
+            );
+        }
         let ties: Vec<Option<&str>> = parts.iter().map(|p| p.2.as_deref()).collect();
         let want: Vec<Option<&str>> = match parts.len() {
             1 => vec![None],

@@ -12,7 +12,8 @@
 //!   signature change writes new attributes in its measure.
 //! - A pickup is measure 0 with `implicit="yes"`.
 //! - Notes spelled for the key (`step`, `alter`, `octave`, and an `accidental` wherever the
-//!   key signature and the bar's earlier accidentals would not give it), durations as `type`
+//!   key signature and the bar's earlier accidentals would not give it; never on a tied-over
+//!   note, whose accidental does not hold for later notes either), durations as `type`
 //!   and `dot`; a length that is not one notatable value is written as tied notes; notes
 //!   crossing a bar line are tied (`tie` for the sound, `tied` for the drawing). Chords use
 //!   `chord`. A bar with nothing in a part is a whole-measure rest.
@@ -283,7 +284,9 @@ impl PartWriter<'_> {
             }
             for (c, &pitch) in event.pitches.iter().enumerate() {
                 let spelled = spell(pitch, key);
-                let sign = accidentals.needs_sign(spelled);
+                // A tied-over note shows no accidental, and its accidental does not hold for
+                // the notes after it (the engraving convention).
+                let sign = !stop && accidentals.needs_sign(spelled);
                 xml.open("note", &[]);
                 if c > 0 {
                     xml.empty("chord", &[]);
