@@ -6,18 +6,22 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/common.sh
 
-TEST_PACKAGES=(xvfb xauth imagemagick abcmidi python3-venv)
+TEST_PACKAGES=(xvfb xauth imagemagick abcmidi python3-venv desktop-file-utils shared-mime-info)
 apt_install "${BUILD_PACKAGES[@]}" "${RUN_PACKAGES[@]}" "${TEST_PACKAGES[@]}"
 ensure_rust
 
-# Independent tools the tests compare against (Python's mido) live in a private venv.
+# Independent tools the tests compare against (Python's mido for MIDI, music21 for MusicXML)
+# live in a private venv.
 PYENV_DIR="$HOME/.cache/gan-studio/python"
-if [ ! -x "$PYENV_DIR/bin/python" ] || ! "$PYENV_DIR/bin/python" -c "import mido" 2>/dev/null; then
+if [ ! -x "$PYENV_DIR/bin/python" ] || ! "$PYENV_DIR/bin/python" -c "import mido, music21" 2>/dev/null; then
   python3 -m venv "$PYENV_DIR"
-  "$PYENV_DIR/bin/pip" install -q mido==1.3.3
+  "$PYENV_DIR/bin/pip" install -q mido==1.3.3 music21==10.5.1
 fi
 export GAN_STUDIO_PYTHON="$PYENV_DIR/bin/python"
 export GAN_STUDIO_REQUIRE_MIDO=1
+export GAN_STUDIO_REQUIRE_MUSIC21=1
+export GAN_STUDIO_REQUIRE_ABC2MIDI=1
+export GAN_STUDIO_REQUIRE_DESKTOP_FILE_VALIDATE=1
 
 # wgpu/lavapipe complain without a runtime dir; pick Vulkan (lavapipe) for GUI tests.
 if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -d "${XDG_RUNTIME_DIR}" ]; then

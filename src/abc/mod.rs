@@ -1,4 +1,5 @@
-//! Reading ABC notation (ABC 2.1) into [`Piece`]s: one piece per tune, one melody part.
+//! Reading ABC notation (ABC 2.1) into [`Piece`]s: one piece per tune, one melody part; and
+//! writing a piece as one tune ([`write_abc`], described in its module `write`).
 //!
 //! # What is read
 //! - Files with several tunes: a tune starts at `X:` and ends at an empty line (ABC 2.1
@@ -51,6 +52,7 @@ mod repeats;
 mod split;
 mod timeline;
 mod tune;
+mod write;
 
 use std::path::Path;
 
@@ -59,6 +61,7 @@ use crate::music::Piece;
 pub use error::{AbcError, AbcProblem};
 pub use fields::{AbcKey, AbcMode};
 pub use repeats::RepeatMode;
+pub use write::{AbcWriteError, key_name, write_abc, write_abc_file};
 
 /// The resolution of pieces read from ABC: 480 ticks per quarter note.
 pub const ABC_TICKS_PER_QUARTER: u16 = crate::music::DEFAULT_TICKS_PER_QUARTER;

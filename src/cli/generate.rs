@@ -1,4 +1,5 @@
-//! `gan-studio generate`: continue a seed melody with a trained model and write MIDI files.
+//! `gan-studio generate`: continue a seed melody with a trained model and write MIDI, ABC or
+//! MusicXML files.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -7,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::Args;
 
+use crate::export::ExportFormat;
 use crate::generate::{GenerateOptions, Seed, default_model, generate};
 use crate::models::load_model;
 use crate::music::{Key, Metre, Pitch, TempoMap};
@@ -64,9 +66,12 @@ pub struct GenerateArgs {
     /// default a tune ends when the model ends it, after at most `--bars`).
     #[arg(long)]
     pub full_length: bool,
-    /// Folder for the MIDI files (created if missing).
+    /// Folder for the files (created if missing).
     #[arg(long, value_name = "DIR")]
     pub out: PathBuf,
+    /// File format of the melodies: MIDI (`.mid`), ABC (`.abc`) or MusicXML (`.musicxml`).
+    #[arg(long, value_enum, default_value_t = ExportFormat::Midi)]
+    pub format: ExportFormat,
 }
 
 fn parse_pitch(text: &str) -> anyhow::Result<Pitch> {
@@ -131,8 +136,10 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("could not create {}", args.out.display()))?;
     let mut stdout = std::io::stdout().lock();
     for (i, g) in generated.iter().enumerate() {
-        let path = args.out.join(format!("variation-{}.mid", i + 1));
-        crate::midi::write_file(&path, &g.piece)?;
+        let path = args
+            .out
+            .join(format!("variation-{}.{}", i + 1, args.format.extension()));
+        crate::export::export(&path, &g.piece, args.format)?;
         writeln!(stdout, "{}", path.display())?;
     }
     Ok(ExitCode::SUCCESS)

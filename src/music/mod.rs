@@ -9,6 +9,8 @@ pub mod metre;
 mod note;
 mod piece;
 mod pitch;
+pub mod score;
+pub mod spelling;
 pub mod tokens;
 pub mod transform;
 

@@ -21,6 +21,7 @@ use super::train_panel::{TrainPanel, TrainPanelAction};
 use super::{LaunchOptions, Scene};
 use crate::data::{Dataset, Split};
 use crate::edit::{Document, PartRole};
+use crate::export::ExportFormat;
 use crate::generate::{GenerateOptions, Seed, TokenModel, default_model, generate};
 use crate::music::{Piece, Tick};
 
@@ -295,8 +296,11 @@ impl StudioApp {
         }
     }
 
-    fn export_midi(&mut self, path: PathBuf) {
-        match crate::midi::write_file(&path, &self.piece()) {
+    fn export(&mut self, mut path: PathBuf, format: ExportFormat) {
+        if path.extension().is_none() {
+            path.set_extension(format.extension());
+        }
+        match crate::export::export(&path, &self.piece(), format) {
             Ok(()) => self
                 .notifications
                 .info(format!("exported {}", path.display())),
@@ -322,9 +326,9 @@ impl StudioApp {
                     self.save_to(path);
                 }
             }
-            FileRequest::ExportMidi => {
+            FileRequest::Export(format) => {
                 if let Some(path) = paths.into_iter().next() {
-                    self.export_midi(path);
+                    self.export(path, format);
                 }
             }
         }
@@ -480,9 +484,11 @@ impl StudioApp {
             ui.close();
         }
         ui.separator();
-        if ui.button("Export MIDI…").clicked() {
-            self.files.ask(&ctx, FileRequest::ExportMidi);
-            ui.close();
+        for format in ExportFormat::ALL {
+            if ui.button(format!("Export {}…", format.label())).clicked() {
+                self.files.ask(&ctx, FileRequest::Export(format));
+                ui.close();
+            }
         }
         if ui.button("Export WAV…").clicked() {
             let piece = self.piece();

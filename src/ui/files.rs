@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use super::job::{Job, Poll};
 use super::notify::Notifications;
+use crate::export::ExportFormat;
 use crate::music::Piece;
 
 /// What a file dialog was opened for.
@@ -14,8 +15,8 @@ pub enum FileRequest {
     Open,
     /// Save the project under a new name.
     SaveProject,
-    /// Export the document as a MIDI file.
-    ExportMidi,
+    /// Export the document as a MIDI, ABC or MusicXML file.
+    Export(ExportFormat),
 }
 
 /// At most one native file dialog at a time.
@@ -48,9 +49,9 @@ impl FileDialog {
                     .save_file()
                     .into_iter()
                     .collect(),
-                FileRequest::ExportMidi => dialog
-                    .add_filter("MIDI", &["mid"])
-                    .set_file_name("melody.mid")
+                FileRequest::Export(format) => dialog
+                    .add_filter(format.label(), &[format.extension()])
+                    .set_file_name(format!("melody.{}", format.extension()))
                     .save_file()
                     .into_iter()
                     .collect(),
