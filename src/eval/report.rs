@@ -215,34 +215,40 @@ impl Report {
             opt(s.mean_value_overlap)
         );
         let _ = writeln!(out, "pitch std generated/real  {}", opt(s.pitch_std_ratio));
-        let _ = writeln!(
-            out,
-            "scale consistency         {} (reference {})",
-            opt(s.scale_consistency_generated),
-            opt(s.scale_consistency_reference)
-        );
-        let _ = writeln!(
-            out,
-            "pitch range (semitones)   {} (reference {})",
-            opt(s.pitch_range_generated),
-            opt(s.pitch_range_reference)
-        );
+        let pairs = [
+            (
+                "scale consistency",
+                s.scale_consistency_generated,
+                s.scale_consistency_reference,
+            ),
+            (
+                "pitch range (semitones)",
+                s.pitch_range_generated,
+                s.pitch_range_reference,
+            ),
+            (
+                "notes per bar",
+                s.notes_per_bar_generated,
+                s.notes_per_bar_reference,
+            ),
+            (
+                "phrase repetition",
+                s.phrase_repetition_generated,
+                s.phrase_repetition_reference,
+            ),
+        ];
+        for (name, generated, reference) in pairs {
+            let _ = writeln!(
+                out,
+                "{name:<25} {} (reference {})",
+                opt(generated),
+                opt(reference)
+            );
+        }
         let _ = writeln!(
             out,
             "pitch-group L1 distance   {}",
             opt(s.pitch_group_distance)
-        );
-        let _ = writeln!(
-            out,
-            "notes per bar             {} (reference {})",
-            opt(s.notes_per_bar_generated),
-            opt(s.notes_per_bar_reference)
-        );
-        let _ = writeln!(
-            out,
-            "phrase repetition         {} (reference {})",
-            opt(s.phrase_repetition_generated),
-            opt(s.phrase_repetition_reference)
         );
         if let Some(judge) = &self.judge {
             out.push_str(&judge_table(judge));
@@ -263,7 +269,7 @@ impl Report {
 }
 
 /// The judge's lines of [`Report::table`].
-pub(crate) fn judge_table(judge: &JudgeReport) -> String {
+fn judge_table(judge: &JudgeReport) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -288,7 +294,7 @@ pub(crate) fn judge_table(judge: &JudgeReport) -> String {
 }
 
 /// The copy check's lines of [`Report::table`].
-pub(crate) fn copy_table(copy: &CopyCheck) -> String {
+fn copy_table(copy: &CopyCheck) -> String {
     let mut out = String::new();
     let opt = |v: Option<f64>, scale: f64| {
         v.map_or_else(|| "-".to_string(), |v| format!("{:.1}", v * scale))

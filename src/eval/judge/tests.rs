@@ -173,27 +173,24 @@ fn synthetic_real_against_synthetic_real_is_near_chance() {
     assert!((0.40..=0.60).contains(&nonlinear), "trees {nonlinear}");
 }
 
+/// Runs the judge on `spoiled` against `real` and checks both classifiers reach `least`.
+fn assert_told_apart(name: &str, spoiled: &[Piece], real: &[Piece], least: f64) -> JudgeReport {
+    let r = two_sample_test(spoiled, real, &JudgeConfig::default()).unwrap();
+    println!(
+        "{name}: linear {:.3}, trees {:.3}",
+        r.linear.accuracy, r.nonlinear.accuracy
+    );
+    assert!(r.linear.accuracy >= least, "{name}: {r:?}");
+    assert!(r.nonlinear.accuracy >= least, "{name}: {r:?}");
+    r
+}
+
 #[test]
 fn shuffled_and_random_walk_pitches_are_told_apart() {
     let real = synthetic_set(3, 150);
-    let shuffled = spoiled(&real, 4, shuffled_pitches);
-    let walk = spoiled(&real, 5, random_walk);
-    let config = JudgeConfig::default();
-    let r = two_sample_test(&shuffled, &real, &config).unwrap();
-    println!(
-        "shuffled: linear {:.3}, trees {:.3}",
-        r.linear.accuracy, r.nonlinear.accuracy
-    );
-    assert!(r.linear.accuracy >= 0.9, "{r:?}");
-    assert!(r.nonlinear.accuracy >= 0.9, "{r:?}");
+    let r = assert_told_apart("shuffled", &spoiled(&real, 4, shuffled_pitches), &real, 0.9);
     assert!(r.nonlinear.p_value < 1e-20);
-    let r = two_sample_test(&walk, &real, &config).unwrap();
-    println!(
-        "random walk: linear {:.3}, trees {:.3}",
-        r.linear.accuracy, r.nonlinear.accuracy
-    );
-    assert!(r.linear.accuracy >= 0.98, "{r:?}");
-    assert!(r.nonlinear.accuracy >= 0.98, "{r:?}");
+    assert_told_apart("random walk", &spoiled(&real, 5, random_walk), &real, 0.98);
 }
 
 #[test]
@@ -204,22 +201,13 @@ fn demo_tunes_against_their_spoiled_selves() {
     println!("demo set: {} excerpts of 8 bars", real.len());
     assert!(real.len() >= 40, "{}", real.len());
     let shuffled = spoiled(&real, 6, shuffled_pitches);
-    let walk = spoiled(&real, 7, random_walk);
-    let config = JudgeConfig::default();
-    let r = two_sample_test(&shuffled, &real, &config).unwrap();
-    println!(
-        "demo shuffled: linear {:.3}, trees {:.3}",
-        r.linear.accuracy, r.nonlinear.accuracy
+    assert_told_apart("demo shuffled", &shuffled, &real, 0.85);
+    assert_told_apart(
+        "demo random walk",
+        &spoiled(&real, 7, random_walk),
+        &real,
+        0.95,
     );
-    assert!(r.linear.accuracy >= 0.85, "{r:?}");
-    assert!(r.nonlinear.accuracy >= 0.85, "{r:?}");
-    let r = two_sample_test(&walk, &real, &config).unwrap();
-    println!(
-        "demo random walk: linear {:.3}, trees {:.3}",
-        r.linear.accuracy, r.nonlinear.accuracy
-    );
-    assert!(r.linear.accuracy >= 0.95, "{r:?}");
-    assert!(r.nonlinear.accuracy >= 0.95, "{r:?}");
 }
 
 #[test]
