@@ -1,17 +1,19 @@
 //! `gan-studio eval`: compare generated melodies with reference melodies by the
-//! symbolic-music metrics, print a table, write the JSON report and PNG plots.
+//! symbolic-music metrics, the judge (a classifier two-sample test) and, given a training
+//! set, the copy check; print a table, write the JSON report and PNG plots.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
 use serde::Serialize;
 
 use crate::eval::{
-    Bandwidth, CompareOptions, EvalError, LoadedSet, PieceMetrics, SetMetrics, compare_sets,
-    load_dir, write_plots,
+    Bandwidth, CompareOptions, CopyCheck, CopyIndex, EvalError, JudgeConfig, LoadedSet,
+    PieceMetrics, SetMetrics, compare_sets, load_dir, two_sample_test, write_plots,
 };
 
 /// Arguments of `gan-studio eval`.
@@ -48,6 +50,24 @@ pub struct EvalArgs {
     /// Compare at most this many pieces of each set (evenly spaced); 0 means all.
     #[arg(long, value_name = "N", default_value_t = 500)]
     pub max_pieces: usize,
+
+    /// Folder of training pieces for the copy check (how much of each generated melody is
+    /// found in a training tune); without it the copy check is skipped.
+    #[arg(long, value_name = "DIR")]
+    pub training: Option<PathBuf>,
+
+    /// The judge reads the first N bars of every piece of both sets (so that length does
+    /// not give a set away); 0 reads whole pieces.
+    #[arg(long, value_name = "N", default_value_t = 8)]
+    pub judge_bars: u32,
+
+    /// Seed of the judge's subsampling and folds.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub judge_seed: u64,
+
+    /// Folds of the judge's cross-validation.
+    #[arg(long, value_name = "K", default_value_t = 10)]
+    pub judge_folds: usize,
 }
 
 /// One piece's metrics with where it came from, as written by `--per-piece`.
@@ -123,6 +143,42 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         &args.reference.display().to_string(),
         &options,
     );
+
+    let mut notes = Vec::new();
+    let judge_config = JudgeConfig {
+        folds: args.judge_folds,
+        seed: args.judge_seed,
+        bars: (args.judge_bars > 0).then_some(args.judge_bars),
+        ..JudgeConfig::default()
+    };
+    let started = Instant::now();
+    match two_sample_test(&generated.pieces, &reference.pieces, &judge_config) {
+        Ok(judge) => {
+            report.judge = Some(judge);
+            notes.push(format!("judge: {:.2} s", started.elapsed().as_secs_f64()));
+        }
+        Err(e) => notes.push(format!("judge skipped: {e}")),
+    }
+    match &args.training {
+        Some(dir) => {
+            let training = load(dir, "training")?;
+            let started = Instant::now();
+            let index = CopyIndex::new(&training.pieces);
+            let indexed = started.elapsed().as_secs_f64();
+            let started = Instant::now();
+            report.copy = Some(CopyCheck {
+                training: dir.display().to_string(),
+                training_tunes: index.tunes(),
+                generated: index.check(&generated.pieces),
+                reference: Some(index.check(&reference.pieces)),
+            });
+            notes.push(format!(
+                "copy check: index {indexed:.2} s, check {:.2} s",
+                started.elapsed().as_secs_f64()
+            ));
+        }
+        None => notes.push("copy check skipped: no training set (--training DIR)".to_string()),
+    }
     report.generated.skipped = generated.skipped;
     report.reference.skipped = reference.skipped;
 
@@ -140,6 +196,9 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "{json}")?;
     } else {
         write!(out, "{}", report.table())?;
+        for note in &notes {
+            writeln!(out, "{note}")?;
+        }
         if let Some(path) = &args.out {
             writeln!(out, "report: {}", path.display())?;
         }

@@ -30,6 +30,19 @@ pub enum EvalError {
         /// Why.
         source: std::io::Error,
     },
+    /// A two-sample test got too few melodies or folds.
+    #[error(
+        "the judge needs at least 2 melodies in each set and at least 2 folds \
+         ({generated} generated, {real} real, {folds} folds)"
+    )]
+    TooFewMelodies {
+        /// Generated melodies given.
+        generated: usize,
+        /// Real melodies given.
+        real: usize,
+        /// Folds asked for.
+        folds: usize,
+    },
     /// A plot could not be drawn.
     #[error("cannot draw the plot {path}: {message}")]
     Plot {

@@ -42,6 +42,10 @@ pub enum Feature {
     /// [`PieceMetrics::repeated_3_note_patterns`].
     #[serde(rename = "repetitions_3")]
     Repetitions3,
+    /// [`PieceMetrics::notes_per_bar`].
+    NotesPerBar,
+    /// [`PieceMetrics::phrase_repetition`].
+    PhraseRepetition,
     /// [`PieceMetrics::pitch_class_histogram`] (12 values).
     PitchClassHistogram,
     /// [`PieceMetrics::pitch_class_transitions`] (144 values).
@@ -54,7 +58,7 @@ pub enum Feature {
 
 impl Feature {
     /// Every feature, scalars first, in report order.
-    pub const ALL: [Feature; 20] = [
+    pub const ALL: [Feature; 22] = [
         Feature::NoteCount,
         Feature::UsedPitches,
         Feature::UniqueTones,
@@ -71,6 +75,8 @@ impl Feature {
         Feature::PitchEntropy,
         Feature::PitchClassEntropy,
         Feature::Repetitions3,
+        Feature::NotesPerBar,
+        Feature::PhraseRepetition,
         Feature::PitchClassHistogram,
         Feature::PitchClassTransitions,
         Feature::NoteLengthHistogram,
@@ -96,6 +102,8 @@ impl Feature {
             Feature::PitchEntropy => "pitch_entropy",
             Feature::PitchClassEntropy => "pitch_class_entropy",
             Feature::Repetitions3 => "repetitions_3",
+            Feature::NotesPerBar => "notes_per_bar",
+            Feature::PhraseRepetition => "phrase_repetition",
             Feature::PitchClassHistogram => "pitch_class_histogram",
             Feature::PitchClassTransitions => "pitch_class_transitions",
             Feature::NoteLengthHistogram => "note_length_histogram",
@@ -122,6 +130,8 @@ impl Feature {
             Feature::PitchEntropy => "Pitch entropy (bits)",
             Feature::PitchClassEntropy => "Pitch-class entropy (bits)",
             Feature::Repetitions3 => "Repeated 3-note patterns",
+            Feature::NotesPerBar => "Notes per bar",
+            Feature::PhraseRepetition => "Phrase repetition (share of bars)",
             Feature::PitchClassHistogram => "Pitch-class histogram",
             Feature::PitchClassTransitions => "Pitch-class transitions",
             Feature::NoteLengthHistogram => "Note-length histogram",
@@ -165,6 +175,8 @@ impl Feature {
             Feature::PitchEntropy => m.pitch_entropy.and_then(one),
             Feature::PitchClassEntropy => m.pitch_class_entropy.and_then(one),
             Feature::Repetitions3 => one(m.repeated_3_note_patterns as f64),
+            Feature::NotesPerBar => m.notes_per_bar.and_then(one),
+            Feature::PhraseRepetition => m.phrase_repetition.and_then(one),
             Feature::PitchClassHistogram => Some(m.pitch_class_histogram.to_vec()),
             Feature::PitchClassTransitions => Some(
                 m.pitch_class_transitions

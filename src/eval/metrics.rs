@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::music::{Key, Piece};
 
 use super::notes::NoteStream;
+use super::phrase;
 use super::pitch::{self, PITCH_GROUPS};
 use super::rhythm::{self, POLYPHONY_THRESHOLD};
 use super::scale;
@@ -57,6 +58,13 @@ pub struct PieceMetrics {
     pub pitch_class_entropy: Option<f64>,
     /// 3-note pitch windows repeating an earlier window.
     pub repeated_3_note_patterns: usize,
+    /// Notes per bar, bars from the piece's time signatures ([`rhythm::notes_per_bar`]).
+    #[serde(default)]
+    pub notes_per_bar: Option<f64>,
+    /// Share of bars with notes that repeat an earlier bar, exactly or transposed
+    /// ([`super::phrase`]).
+    #[serde(default)]
+    pub phrase_repetition: Option<f64>,
     /// Duration-weighted pitch-class histogram (C..B), sums to 1.
     pub pitch_class_histogram: [f64; 12],
     /// Pitch-class transition shares, `[from][to]`, sum to 1.
@@ -102,6 +110,8 @@ impl PieceMetrics {
             pitch_entropy: pitch::pitch_entropy(stream),
             pitch_class_entropy: pitch::pitch_class_entropy(stream),
             repeated_3_note_patterns: pitch::repeated_3_note_patterns(stream),
+            notes_per_bar: rhythm::notes_per_bar(stream),
+            phrase_repetition: phrase::bar_repetition(stream).share(),
             pitch_class_histogram: pitch::pitch_class_histogram(stream),
             pitch_class_transitions: pitch::pitch_class_transitions(stream),
             note_length_histogram: rhythm::note_length_histogram(stream),
@@ -133,6 +143,8 @@ mod tests {
         assert_eq!(m.empty_beat_rate, None);
         assert_eq!(m.pitch_entropy, None);
         assert_eq!(m.repeated_3_note_patterns, 0);
+        assert_eq!(m.notes_per_bar, None);
+        assert_eq!(m.phrase_repetition, None);
         assert_eq!(m.scale_key, Key::C_MAJOR);
         // Round trip through JSON (None becomes null and back).
         let json = serde_json::to_string(&m).unwrap();
@@ -164,5 +176,7 @@ mod tests {
         assert_eq!(m.empty_beat_rate, Some(0.0));
         assert_eq!(m.pitch_entropy, Some(0.0));
         assert_eq!(m.pitch_class_histogram[6], 1.0);
+        assert_eq!(m.notes_per_bar, Some(1.0));
+        assert_eq!(m.phrase_repetition, Some(0.0));
     }
 }

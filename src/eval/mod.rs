@@ -18,6 +18,10 @@
 //! on [`rhythm::empty_beat_rate`]); `scripts/muspy_compare.py` checks the values against MusPy
 //! on the same MIDI files.
 //!
+//! Two bar-based metrics read the piece's time signatures ([`bars`]): notes per bar
+//! ([`rhythm::notes_per_bar`]) and phrase repetition, the share of bars that repeat an
+//! earlier bar exactly or transposed ([`phrase`], [`phrase_repetition`]).
+//!
 //! # How sets are compared
 //! [`compare`] follows MGEval: per [`Feature`], leave-one-out intra-set and inter-set
 //! Euclidean distances, Gaussian densities of those distances on one shared grid ([`kde`]),
@@ -42,20 +46,56 @@
 //! println!("{:?}", report.summary.mean_overlap);
 //! ```
 //!
+//! # The judge and the copy check
+//! [`judge`] is a classifier two-sample test: could classifiers that never saw these melodies
+//! tell generated from real ones? [`two_sample_test`] gives the cross-validated accuracy of a
+//! logistic regression and of boosted trees on transposition-invariant features, with a
+//! binomial p-value and the spread over folds (50% = cannot tell). [`copy`] checks how much
+//! of each generated melody is found note for note in a training tune: build a [`CopyIndex`]
+//! once per training set and [`CopyIndex::check`] each set of samples (longest copied run,
+//! share of 8-note patterns found, melodies flagged for a run of [`FLAG_RUN`] notes or more).
+//! [`Report`] carries both when they were run (`gan-studio eval` fills them in).
+//!
+//! ```no_run
+//! use gan_studio::eval::{CopyIndex, JudgeConfig, MelodyFeatures, two_sample_test_on};
+//! # let training: Vec<gan_studio::music::Piece> = Vec::new();
+//! # let held_out: Vec<gan_studio::music::Piece> = Vec::new();
+//! # let samples: Vec<gan_studio::music::Piece> = Vec::new();
+//! let config = JudgeConfig { bars: Some(8), ..JudgeConfig::default() };
+//! let real = MelodyFeatures::of(&held_out, config.bars); // once
+//! let index = CopyIndex::new(&training); // once
+//! // every epoch:
+//! let judge = two_sample_test_on(&MelodyFeatures::of(&samples, config.bars), &real, &config)?;
+//! let copies = index.check(&samples);
+//! println!("judge {:.0}%, flagged {}", 100.0 * judge.accuracy(), copies.flagged);
+//! # Ok::<(), gan_studio::eval::EvalError>(())
+//! ```
+//!
 //! No GUI or machine-learning dependency.
 
+pub mod bars;
 pub mod compare;
+pub mod copy;
 mod error;
 pub mod features;
+pub mod judge;
 pub mod kde;
 mod load;
 pub mod metrics;
 pub mod notes;
+pub mod phrase;
 pub mod pitch;
 pub mod plots;
 mod report;
 pub mod rhythm;
 pub mod scale;
+
+pub use bars::{BarGrid, first_bars};
+pub use copy::{CopyIndex, CopyReport, FLAG_RUN, MelodyCopy, PATTERN_NOTES};
+pub use judge::{
+    ClassifierScore, JudgeConfig, JudgeReport, MelodyFeatures, two_sample_test, two_sample_test_on,
+};
+pub use phrase::phrase_repetition;
 
 pub use compare::{CompareOptions, FeatureComparison, FeatureCurves, Stats};
 pub use error::EvalError;
@@ -65,5 +105,7 @@ pub use load::{LoadedSet, SkippedFile, load_dir};
 pub use metrics::PieceMetrics;
 pub use notes::NoteStream;
 pub use plots::{DEJAVU_SANS, write_plots};
-pub use report::{REPORT_VERSION, Report, SetMetrics, SetSummary, Summary, compare_sets, evaluate};
+pub use report::{
+    CopyCheck, REPORT_VERSION, Report, SetMetrics, SetSummary, Summary, compare_sets, evaluate,
+};
 pub use rhythm::NoteLength;

@@ -1,8 +1,8 @@
 //! The note stream the metrics read: every note of every non-drum part, merged.
 
-use crate::music::{Note, Piece, Tick};
+use crate::music::{Note, Piece, Tick, TimeSignatureChange};
 
-/// The notes the metrics read, with the piece's resolution.
+/// The notes the metrics read, with the piece's resolution and time signatures.
 ///
 /// All notes of all parts that are not on the drum channel are merged into one stream ordered
 /// by onset, then pitch, then duration. Polyphony is kept, not reduced to a melody line:
@@ -15,6 +15,9 @@ pub struct NoteStream {
     pub notes: Vec<Note>,
     /// Ticks per quarter note of the piece (at least 1).
     pub ticks_per_quarter: u16,
+    /// The piece's time signatures, sorted by tick; empty means 4/4 throughout (what the bar
+    /// metrics read, see [`super::bars`]).
+    pub time_signatures: Vec<TimeSignatureChange>,
 }
 
 impl NoteStream {
@@ -22,10 +25,24 @@ impl NoteStream {
     pub fn of(piece: &Piece) -> Self {
         let mut notes: Vec<Note> = piece.pitched_notes().copied().collect();
         notes.sort_by_key(|n| (n.start, n.pitch, n.duration));
+        let mut time_signatures = piece.time_signatures.clone();
+        time_signatures.sort_by_key(|c| c.tick);
         NoteStream {
             notes,
             ticks_per_quarter: piece.ticks_per_quarter.max(1),
+            time_signatures,
         }
+    }
+
+    /// Ticks in one 16th note (at least 1).
+    pub fn ticks_per_sixteenth(&self) -> Tick {
+        (u64::from(self.ticks_per_quarter) / 4).max(1)
+    }
+
+    /// `ticks` in 16th notes, rounded to the nearest (halves up).
+    pub fn sixteenths(&self, ticks: Tick) -> u64 {
+        let step = self.ticks_per_sixteenth();
+        ticks.saturating_add(step / 2) / step
     }
 
     /// The tick after the last note ends (0 when there are no notes).
@@ -41,6 +58,24 @@ impl NoteStream {
     /// Whether there are no notes.
     pub fn is_empty(&self) -> bool {
         self.notes.is_empty()
+    }
+
+    /// One key per pair of consecutive notes (one fewer than the notes): the interval in
+    /// semitones and both notes' durations in 16ths, packed into a number. Equal keys mean
+    /// equal (interval, duration) steps, whatever the key the melody is in: `k` consecutive
+    /// notes of two melodies match, transposed, when their `k - 1` step keys are equal.
+    pub(crate) fn step_keys(&self) -> Vec<u64> {
+        self.notes
+            .windows(2)
+            .map(|w| {
+                let interval = i64::from(w[1].pitch.get()) - i64::from(w[0].pitch.get());
+                // Intervals are within -127..=127; durations are capped at 2^24 - 1 16ths.
+                let interval = (interval + 128) as u64;
+                let from = self.sixteenths(w[0].duration.get()).min(0xFF_FFFF);
+                let to = self.sixteenths(w[1].duration.get()).min(0xFF_FFFF);
+                (interval << 48) | (from << 24) | to
+            })
+            .collect()
     }
 }
 

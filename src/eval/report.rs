@@ -7,14 +7,17 @@ use serde::{Deserialize, Serialize};
 use crate::music::Piece;
 
 use super::compare::{self, CompareOptions, FeatureComparison};
+use super::copy::CopyReport;
 use super::features::Feature;
+use super::judge::JudgeReport;
 use super::load::SkippedFile;
 use super::metrics::PieceMetrics;
 use super::notes::NoteStream;
 use super::pitch::{self, PITCH_GROUPS};
 
-/// The version of the report's JSON layout.
-pub const REPORT_VERSION: u32 = 1;
+/// The version of the report's JSON layout (2 added notes per bar, phrase repetition, the
+/// judge and the copy check; reports of version 1 still read, without them).
+pub const REPORT_VERSION: u32 = 2;
 
 /// The metrics of every piece of a set and the set's pitch histogram. Compute it once for a
 /// fixed reference (e.g. the training set) and compare many generated sets against it.
@@ -98,6 +101,34 @@ pub struct Summary {
     /// Manhattan (L1) distance between the two sets' mean pitch-group (octave) histograms,
     /// 0 (same registers) to 2 (no register in common).
     pub pitch_group_distance: Option<f64>,
+    /// Mean notes per bar of the generated pieces.
+    #[serde(default)]
+    pub notes_per_bar_generated: Option<f64>,
+    /// Mean notes per bar of the reference pieces.
+    #[serde(default)]
+    pub notes_per_bar_reference: Option<f64>,
+    /// Mean phrase repetition (share of bars repeating an earlier bar) of the generated
+    /// pieces.
+    #[serde(default)]
+    pub phrase_repetition_generated: Option<f64>,
+    /// Mean phrase repetition of the reference pieces.
+    #[serde(default)]
+    pub phrase_repetition_reference: Option<f64>,
+}
+
+/// The copy check of a report: the generated set, and the reference set for scale, against
+/// one training set ([`super::CopyIndex`]).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct CopyCheck {
+    /// Where the training set came from.
+    pub training: String,
+    /// Training tunes indexed.
+    pub training_tunes: usize,
+    /// The generated pieces' figures.
+    pub generated: CopyReport,
+    /// The reference pieces' figures against the same training set (real tunes share folk
+    /// formulas with one another, so this is the level to compare with), if computed.
+    pub reference: Option<CopyReport>,
 }
 
 /// A generated set compared with a reference set.
@@ -115,6 +146,12 @@ pub struct Report {
     pub summary: Summary,
     /// Every feature of [`Feature::ALL`], in that order.
     pub features: Vec<FeatureComparison>,
+    /// The two-sample test between the sets ([`super::judge`]), if run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judge: Option<JudgeReport>,
+    /// The copy check against a training set ([`super::copy`]), if run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub copy: Option<CopyCheck>,
 }
 
 impl Report {
@@ -178,23 +215,47 @@ impl Report {
             opt(s.mean_value_overlap)
         );
         let _ = writeln!(out, "pitch std generated/real  {}", opt(s.pitch_std_ratio));
-        let _ = writeln!(
-            out,
-            "scale consistency         {} (reference {})",
-            opt(s.scale_consistency_generated),
-            opt(s.scale_consistency_reference)
-        );
-        let _ = writeln!(
-            out,
-            "pitch range (semitones)   {} (reference {})",
-            opt(s.pitch_range_generated),
-            opt(s.pitch_range_reference)
-        );
+        let pairs = [
+            (
+                "scale consistency",
+                s.scale_consistency_generated,
+                s.scale_consistency_reference,
+            ),
+            (
+                "pitch range (semitones)",
+                s.pitch_range_generated,
+                s.pitch_range_reference,
+            ),
+            (
+                "notes per bar",
+                s.notes_per_bar_generated,
+                s.notes_per_bar_reference,
+            ),
+            (
+                "phrase repetition",
+                s.phrase_repetition_generated,
+                s.phrase_repetition_reference,
+            ),
+        ];
+        for (name, generated, reference) in pairs {
+            let _ = writeln!(
+                out,
+                "{name:<25} {} (reference {})",
+                opt(generated),
+                opt(reference)
+            );
+        }
         let _ = writeln!(
             out,
             "pitch-group L1 distance   {}",
             opt(s.pitch_group_distance)
         );
+        if let Some(judge) = &self.judge {
+            out.push_str(&judge_table(judge));
+        }
+        if let Some(copy) = &self.copy {
+            out.push_str(&copy_table(copy));
+        }
         for (which, set) in [
             ("generated", &self.generated),
             ("reference", &self.reference),
@@ -205,6 +266,65 @@ impl Report {
         }
         out
     }
+}
+
+/// The judge's lines of [`Report::table`].
+fn judge_table(judge: &JudgeReport) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "\njudge: {} melodies per set, {}-fold cross-validation, seed {} (50% = cannot tell)",
+        judge.n_per_class, judge.folds, judge.seed
+    );
+    for (name, score) in [
+        ("logistic regression", &judge.linear),
+        ("boosted trees", &judge.nonlinear),
+    ] {
+        let _ = writeln!(
+            out,
+            "  {name:<20} accuracy {:5.1}%  p = {:.2e}  folds {:.0}%..{:.0}% (sd {:.1})",
+            100.0 * score.accuracy,
+            score.p_value,
+            100.0 * score.fold_min,
+            100.0 * score.fold_max,
+            100.0 * score.fold_std
+        );
+    }
+    out
+}
+
+/// The copy check's lines of [`Report::table`].
+fn copy_table(copy: &CopyCheck) -> String {
+    let mut out = String::new();
+    let opt = |v: Option<f64>, scale: f64| {
+        v.map_or_else(|| "-".to_string(), |v| format!("{:.1}", v * scale))
+    };
+    let _ = writeln!(
+        out,
+        "\ncopy check against {} ({} tunes)",
+        copy.training, copy.training_tunes
+    );
+    for (name, report) in [
+        ("generated", Some(&copy.generated)),
+        ("reference", copy.reference.as_ref()),
+    ] {
+        let Some(r) = report else {
+            continue;
+        };
+        let _ = writeln!(
+            out,
+            "  {name:<10} longest copied run: max {} notes, mean {}; {}-note patterns found in \
+             training: {}%; flagged (run >= {} notes): {} of {}",
+            r.max_longest_run,
+            opt(r.mean_longest_run, 1.0),
+            r.pattern_notes,
+            opt(r.mean_pattern_share, 100.0),
+            r.flag_run,
+            r.flagged,
+            r.melodies.len()
+        );
+    }
+    out
 }
 
 fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
@@ -281,6 +401,10 @@ pub fn compare_sets(
                 )
             },
         ),
+        notes_per_bar_generated: avg(&generated.pieces, |m| m.notes_per_bar),
+        notes_per_bar_reference: avg(&reference.pieces, |m| m.notes_per_bar),
+        phrase_repetition_generated: avg(&generated.pieces, |m| m.phrase_repetition),
+        phrase_repetition_reference: avg(&reference.pieces, |m| m.phrase_repetition),
     };
     Report {
         version: REPORT_VERSION,
@@ -289,6 +413,8 @@ pub fn compare_sets(
         options: options.clone(),
         summary,
         features,
+        judge: None,
+        copy: None,
     }
 }
 

@@ -267,10 +267,38 @@ pub fn empty_beat_rate(stream: &NoteStream) -> Option<f64> {
     Some(empty as f64 / beats as f64)
 }
 
+/// Notes per bar: the number of notes over the number of bars from the start of the piece
+/// to the end of its last note, a bar counting when any part of it lies before that end (so
+/// 8 notes ending 1 tick into bar 3 make 8 / 3). Bars follow the piece's time signatures
+/// ([`super::bars`]). `None` for no notes.
+pub fn notes_per_bar(stream: &NoteStream) -> Option<f64> {
+    let grid = super::bars::BarGrid::new(stream.ticks_per_quarter, &stream.time_signatures);
+    let bars = grid.count_until(stream.end_tick());
+    (bars > 0 && !stream.is_empty()).then(|| stream.notes.len() as f64 / bars as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::notes::test_support::stream;
     use super::*;
+
+    #[test]
+    fn notes_per_bar_by_hand() {
+        assert_eq!(notes_per_bar(&stream(&[])), None);
+        // One quarter note: one bar (16 ticks at 4 per quarter).
+        assert_eq!(notes_per_bar(&stream(&[(60, 0, 4)])), Some(1.0));
+        // Eight eighths fill bar 0 exactly: 8 per bar; a ninth note one tick into bar 1 makes
+        // two bars. A rest bar in the middle counts.
+        let eighths: Vec<(u8, u64, u64)> = (0..8).map(|i| (60, 2 * i, 2)).collect();
+        assert_eq!(notes_per_bar(&stream(&eighths)), Some(8.0));
+        let mut more = eighths.clone();
+        more.push((62, 16, 1));
+        assert_eq!(notes_per_bar(&stream(&more)), Some(4.5));
+        assert_eq!(
+            notes_per_bar(&stream(&[(60, 0, 4), (62, 32, 4)])),
+            Some(2.0 / 3.0)
+        );
+    }
 
     fn close(a: f64, b: f64) -> bool {
         (a - b).abs() < 1e-12

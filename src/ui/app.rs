@@ -84,7 +84,8 @@ pub struct StudioApp {
     show_primer: bool,
     show_settings: bool,
     dataset_key: Option<u64>,
-    eval_job: Option<Job<(Vec<Piece>, Vec<Piece>)>>,
+    /// Generated, held-out and training melodies for the Evaluate panel.
+    eval_job: Option<Job<(Vec<Piece>, Vec<Piece>, Vec<Piece>)>>,
     scene: Option<(Scene, u32)>,
     bench: Option<crate::bench::ui::FrameRecorder>,
 }
@@ -392,7 +393,8 @@ impl StudioApp {
         };
         let dataset = dataset.clone();
         self.eval_job = Some(Job::spawn(ctx, "evaluation-set", move || {
-            evaluation_sets(&model, &dataset, 100)
+            let (generated, reference) = evaluation_sets(&model, &dataset, 100);
+            (generated, reference, training_melodies(&dataset))
         }));
     }
 
@@ -402,13 +404,19 @@ impl StudioApp {
         };
         match job.poll() {
             Poll::Pending => {}
-            Poll::Done((generated, reference)) => {
+            Poll::Done((generated, reference, training)) => {
                 self.eval_job = None;
                 if generated.is_empty() {
                     self.notifications
                         .info("no melodies could be generated for the evaluation");
                 } else {
-                    self.evaluate.start(ctx, generated, reference);
+                    self.evaluate.start_with(
+                        ctx,
+                        generated,
+                        reference,
+                        training,
+                        crate::eval::CompareOptions::default(),
+                    );
                 }
             }
             Poll::Lost => {
@@ -736,6 +744,15 @@ impl StudioApp {
         };
         self.scene = (next < 3).then_some((scene, next));
     }
+}
+
+/// The whole melodies of the data set's training split, decoded: what the Evaluate panel's
+/// copy check looks for generated notes in.
+fn training_melodies(dataset: &Dataset) -> Vec<Piece> {
+    (0..dataset.pieces.len())
+        .filter(|&i| dataset.pieces[i].split == Split::Train)
+        .filter_map(|i| dataset.decoded_piece(i, usize::MAX))
+        .collect()
 }
 
 /// Decodes up to `count` held-out melodies (8 bars at most) and continues the first bar of

@@ -1,7 +1,8 @@
 //! The Evaluate panel: how generated melodies compare with the data set, by the metric suite
-//! of [`crate::eval`]. Transition heatmaps side by side, the pitch histogram, density curves
-//! per feature and a summary table. The report is computed on a worker thread; the panel never
-//! blocks the UI.
+//! of [`crate::eval`]. The judge (can a classifier that never saw these melodies tell them
+//! from the data set?) and the copy check in plain words, then transition heatmaps side by
+//! side, the pitch histogram, density curves per feature and a summary table. The report is
+//! computed on a worker thread; the panel never blocks the UI.
 //!
 //! How values are shown: heatmap colours are scaled by the largest cell of the two matrices,
 //! so equal colours mean equal shares on both sides; a metric that could not be computed (too
@@ -10,7 +11,10 @@
 use egui::{Color32, FontId, Rect, Sense, Stroke, Ui, Vec2, pos2, vec2};
 use egui_plot::{Bar, BarChart, Legend, Line, Plot};
 
-use crate::eval::{CompareOptions, Feature, NoteLength, Report, evaluate};
+use crate::eval::{
+    CompareOptions, CopyCheck, CopyIndex, Feature, JudgeConfig, JudgeReport, NoteLength, Report,
+    evaluate, two_sample_test,
+};
 use crate::music::Piece;
 
 use super::job::{Job, Poll};
@@ -36,9 +40,11 @@ enum CurveKind {
 /// The Evaluate panel's state.
 pub struct EvaluatePanel {
     report: Option<Report>,
-    job: Option<Job<Report>>,
+    job: Option<Job<(Report, Option<String>)>>,
     /// Pieces in the running job (generated, data set), for the progress line.
     running_sizes: (usize, usize),
+    /// Why the judge could not run on the report shown (too few melodies), if it could not.
+    judge_note: Option<String>,
     error: Option<String>,
     feature: Feature,
     curves: CurveKind,
@@ -57,6 +63,7 @@ impl EvaluatePanel {
             report: None,
             job: None,
             running_sizes: (0, 0),
+            judge_note: None,
             error: None,
             feature: Feature::PitchRange,
             curves: CurveKind::Values,
@@ -64,18 +71,27 @@ impl EvaluatePanel {
     }
 
     /// Starts computing the report of `generated` against `dataset` on a worker thread with
-    /// the default [`CompareOptions`]. A newer call replaces a running one (its result is
+    /// the default [`CompareOptions`] and the judge; no copy check (see
+    /// [`EvaluatePanel::start_with`]). A newer call replaces a running one (its result is
     /// dropped). `ctx` gets a repaint when the report is ready.
     pub fn start(&mut self, ctx: &egui::Context, generated: Vec<Piece>, dataset: Vec<Piece>) {
-        self.start_with(ctx, generated, dataset, CompareOptions::default());
+        self.start_with(
+            ctx,
+            generated,
+            dataset,
+            Vec::new(),
+            CompareOptions::default(),
+        );
     }
 
-    /// Like [`EvaluatePanel::start`] with options.
+    /// Like [`EvaluatePanel::start`], with options and the training melodies for the copy
+    /// check (none: no copy check). The judge reads the first 8 bars of each melody.
     pub fn start_with(
         &mut self,
         ctx: &egui::Context,
         generated: Vec<Piece>,
         dataset: Vec<Piece>,
+        training: Vec<Piece>,
         options: CompareOptions,
     ) {
         self.running_sizes = (generated.len(), dataset.len());
@@ -84,7 +100,27 @@ impl EvaluatePanel {
             let mut report = evaluate(&generated, &dataset, &options);
             report.generated.label = "generated".to_string();
             report.reference.label = "data set".to_string();
-            report
+            let config = JudgeConfig {
+                bars: Some(8),
+                ..JudgeConfig::default()
+            };
+            let judge_note = match two_sample_test(&generated, &dataset, &config) {
+                Ok(judge) => {
+                    report.judge = Some(judge);
+                    None
+                }
+                Err(e) => Some(e.to_string()),
+            };
+            if !training.is_empty() {
+                let index = CopyIndex::new(&training);
+                report.copy = Some(CopyCheck {
+                    training: "training melodies".to_string(),
+                    training_tunes: index.tunes(),
+                    generated: index.check(&generated),
+                    reference: Some(index.check(&dataset)),
+                });
+            }
+            (report, judge_note)
         }));
     }
 
@@ -93,6 +129,7 @@ impl EvaluatePanel {
     pub fn set_report(&mut self, report: Report) {
         self.job = None;
         self.error = None;
+        self.judge_note = None;
         self.report = Some(report);
     }
 
@@ -113,9 +150,10 @@ impl EvaluatePanel {
         };
         match job.poll() {
             Poll::Pending => {}
-            Poll::Done(report) => {
+            Poll::Done((report, judge_note)) => {
                 self.job = None;
                 self.report = Some(report);
+                self.judge_note = judge_note;
             }
             Poll::Lost => {
                 self.job = None;
@@ -152,9 +190,15 @@ impl EvaluatePanel {
         };
         let mut feature = self.feature;
         let mut curves = self.curves;
+        let judge_note = self.judge_note.as_deref();
         egui::ScrollArea::vertical()
             .id_salt("evaluate-scroll")
             .show(ui, |ui| {
+                judge_ui(ui, report.judge.as_ref(), judge_note);
+                if let Some(copy) = &report.copy {
+                    copy_ui(ui, copy);
+                }
+                ui.separator();
                 summary_ui(ui, report);
                 ui.separator();
                 transitions_ui(ui, report);
@@ -174,6 +218,95 @@ fn fmt(v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_string(), |v| format!("{v:.3}"))
 }
 
+/// A share as a whole percentage ("63%").
+fn percent(share: f64) -> String {
+    format!("{:.0}%", 100.0 * share)
+}
+
+/// The judge in plain words.
+fn judge_ui(ui: &mut Ui, judge: Option<&JudgeReport>, note: Option<&str>) {
+    ui.strong("Could a judge tell?");
+    let Some(judge) = judge else {
+        ui.label(match note {
+            Some(why) => format!("The judge did not run: {why}."),
+            None => "The judge did not run for this evaluation.".to_string(),
+        });
+        return;
+    };
+    ui.label(format!(
+        "A judge that never saw these melodies guessed right {} of the time (50% means it \
+         cannot tell them from the data set).",
+        percent(judge.nonlinear.accuracy)
+    ));
+    let chance = if judge.nonlinear.p_value < 0.001 {
+        "far too often to be luck".to_string()
+    } else if judge.nonlinear.p_value < 0.05 {
+        format!(
+            "a lucky guesser does this well {:.1}% of the time",
+            100.0 * judge.nonlinear.p_value
+        )
+    } else {
+        format!(
+            "a coin does as well {:.0}% of the time: no real difference found",
+            100.0 * judge.nonlinear.p_value
+        )
+    };
+    ui.label(format!(
+        "It learned from {} melodies of each kind, {} rounds, each time tested on melodies it \
+         had not seen ({} to {} right per round; {chance}). A simpler, straight-line judge got \
+         {}.",
+        judge.n_per_class,
+        judge.folds,
+        percent(judge.nonlinear.fold_min),
+        percent(judge.nonlinear.fold_max),
+        percent(judge.linear.accuracy)
+    ));
+}
+
+/// The copy check in plain words.
+fn copy_ui(ui: &mut Ui, copy: &CopyCheck) {
+    ui.strong("Copied from the training melodies?");
+    let g = &copy.generated;
+    let mut lines = vec![format!(
+        "The longest stretch found note for note (any key) in one of the {} training melodies: \
+         {} notes (on average {:.1}).",
+        copy.training_tunes,
+        g.max_longest_run,
+        g.mean_longest_run.unwrap_or(0.0)
+    )];
+    if let Some(share) = g.mean_pattern_share {
+        let reference = copy
+            .reference
+            .as_ref()
+            .and_then(|r| r.mean_pattern_share)
+            .map_or_else(String::new, |r| {
+                format!(
+                    " (melodies of the data set: {:.1}%: tunes share a few turns)",
+                    100.0 * r
+                )
+            });
+        lines.push(format!(
+            "{}-note patterns also found in the training melodies: {:.1}%{reference}.",
+            g.pattern_notes,
+            100.0 * share
+        ));
+    }
+    for line in lines {
+        ui.label(line);
+    }
+    let flagged = format!(
+        "{} of {} melodies copy {} notes or more in a row.",
+        g.flagged,
+        g.melodies.len(),
+        g.flag_run
+    );
+    if g.flagged > 0 {
+        ui.colored_label(ui.visuals().warn_fg_color, flagged);
+    } else {
+        ui.label(flagged);
+    }
+}
+
 fn summary_ui(ui: &mut Ui, report: &Report) {
     let s = &report.summary;
     ui.strong(format!(
@@ -189,7 +322,7 @@ fn summary_ui(ui: &mut Ui, report: &Report) {
             ui.strong("Data set");
             ui.strong("What it means");
             ui.end_row();
-            let rows: [(&str, String, String, &str); 6] = [
+            let rows: [(&str, String, String, &str); 8] = [
                 (
                     "Mean overlap area",
                     fmt(s.mean_overlap),
@@ -225,6 +358,18 @@ fn summary_ui(ui: &mut Ui, report: &Report) {
                     fmt(s.pitch_group_distance),
                     "0".to_string(),
                     "how differently the octaves are used (0 to 2)",
+                ),
+                (
+                    "Notes per bar",
+                    fmt(s.notes_per_bar_generated),
+                    fmt(s.notes_per_bar_reference),
+                    "how busy the melodies are",
+                ),
+                (
+                    "Phrase repetition",
+                    fmt(s.phrase_repetition_generated),
+                    fmt(s.phrase_repetition_reference),
+                    "share of bars that repeat an earlier bar (folk tunes repeat phrases)",
                 ),
             ];
             for (name, generated, dataset, help) in rows {
@@ -561,6 +706,8 @@ mod tests {
         harness.get_by_label("Note-length transitions");
         harness.get_by_label("Pitch histogram");
         harness.get_by_label("2 generated melodies vs 3 from the data set");
+        harness.get_by_label("The judge did not run for this evaluation.");
+        harness.get_by_label("Phrase repetition");
     }
 
     #[test]
@@ -589,6 +736,59 @@ mod tests {
         let report = harness.state().report().unwrap();
         assert_eq!(report.generated.pieces, 2);
         assert_eq!(report.reference.label, "data set");
+        // Two melodies per set: the judge runs in 2 folds; no training set, no copy check.
+        assert_eq!(report.judge.as_ref().unwrap().folds, 2);
+        assert!(report.copy.is_none());
         harness.get_by_label("Mean overlap area");
+        harness.get_by_label_contains("A judge that never saw these melodies guessed right");
+        assert!(
+            harness
+                .query_by_label("Copied from the training melodies?")
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn the_judge_and_the_copy_check_are_put_in_plain_words() {
+        let (generated, dataset) = sets();
+        // The first generated melody is a training melody moved up a tone.
+        let training = vec![melody(&[58, 60, 62, 63]), melody(&[50, 52, 53, 55, 57])];
+        let mut harness = Harness::builder()
+            .with_size([900.0, 1600.0])
+            .build_ui_state(
+                |ui, panel: &mut EvaluatePanel| panel.ui(ui),
+                EvaluatePanel::new(),
+            );
+        let ctx = harness.ctx.clone();
+        harness.state_mut().start_with(
+            &ctx,
+            generated,
+            dataset,
+            training,
+            CompareOptions::default(),
+        );
+        let start = Instant::now();
+        while harness.state().is_running() {
+            assert!(start.elapsed() < Duration::from_secs(60), "did not finish");
+            std::thread::sleep(Duration::from_millis(5));
+            harness.step();
+        }
+        harness.run();
+        let report = harness.state().report().unwrap();
+        let copy = report.copy.as_ref().unwrap();
+        assert_eq!(copy.training_tunes, 2);
+        assert_eq!(copy.generated.max_longest_run, 4);
+        let judge = report.judge.as_ref().unwrap();
+        harness.get_by_label(&format!(
+            "A judge that never saw these melodies guessed right {} of the time (50% means it \
+             cannot tell them from the data set).",
+            percent(judge.nonlinear.accuracy)
+        ));
+        harness.get_by_label("Copied from the training melodies?");
+        harness.get_by_label(
+            "The longest stretch found note for note (any key) in one of the 2 training \
+             melodies: 4 notes (on average 3.0).",
+        );
+        harness.get_by_label("0 of 2 melodies copy 16 notes or more in a row.");
     }
 }
