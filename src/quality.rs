@@ -6,8 +6,10 @@
 //! in their metre, cut at `max_bars`) and the training tunes (for the copy check);
 //! [`generate_like`] writes as many tunes from nothing in each metre as the held-out set
 //! has (so the metre alone gives nothing away); [`assess`] compares the two sets: the MGEval
-//! mean overlap, pitch range and notes per bar, and the judge and copy check of
-//! [`crate::eval`] where asked.
+//! mean overlap, pitch range and notes per bar; [`Judge`] adds the judge and copy check of
+//! [`crate::eval`] (a classifier two-sample test against the held-out tunes, runs copied from
+//! training tunes), with everything that does not depend on the model computed once, so it
+//! can run after every training epoch.
 //!
 //! Depends on `data`, `generate` and `eval`; no GUI, no burn.
 
@@ -16,7 +18,10 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::data::{Dataset, Split};
-use crate::eval::{CompareOptions, evaluate};
+use crate::eval::{
+    CompareOptions, CopyIndex, JudgeConfig, MelodyFeatures, evaluate, phrase_repetition,
+    two_sample_test_on,
+};
 use crate::generate::melody::MAX_VARIATIONS;
 use crate::generate::{GenerateError, GenerateOptions, Seed, TokenModel, generate};
 use crate::music::{Metre, Piece, TimeSignatureChange};
@@ -197,6 +202,159 @@ pub fn assess(generated: &[Piece], real: &[Piece]) -> Assessment {
     }
 }
 
+/// How an epoch's tunes (or any model's) compare with the held-out real tunes: the judge,
+/// the copy check and a few music figures.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct TuneQuality {
+    /// Tunes generated and judged.
+    pub tunes: usize,
+    /// The judge's cross-validated accuracy (boosted trees): 0.5 = it cannot tell them from
+    /// real tunes, 1 = it always can.
+    pub judge_accuracy: f64,
+    /// The linear judge's accuracy (logistic regression).
+    pub judge_linear_accuracy: f64,
+    /// One-sided binomial p-value of the boosted trees' accuracy against guessing.
+    pub judge_p_value: f64,
+    /// Mean share of each tune's 8-note (interval, duration) patterns found in a training
+    /// tune (`None` if no tune has 8 notes).
+    pub copy_pattern_share: Option<f64>,
+    /// The longest run of notes found in one training tune, over all tunes.
+    pub copy_longest_run: usize,
+    /// Tunes with a copied run of [`crate::eval::FLAG_RUN`] notes or more.
+    pub copy_flagged: usize,
+    /// Pitch range, notes per bar and length.
+    pub shape: Shape,
+    /// Mean share of bars that repeat an earlier bar (exactly or transposed).
+    pub phrase_repetition: Option<f64>,
+}
+
+/// The real tunes' own figures, the targets of [`TuneQuality`].
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct RealFigures {
+    /// Real tunes.
+    pub tunes: usize,
+    /// Their pitch range, notes per bar and length.
+    pub shape: Shape,
+    /// Their mean phrase repetition.
+    pub phrase_repetition: Option<f64>,
+    /// Their mean share of 8-note patterns found in a training tune (folk formulas).
+    pub copy_pattern_share: Option<f64>,
+}
+
+/// Judges generated tunes against held-out real ones, with everything that does not depend on
+/// the model computed once: the real tunes' features and figures, the copy index of the
+/// training tunes.
+pub struct Judge {
+    real: Vec<Piece>,
+    real_features: MelodyFeatures,
+    copies: CopyIndex,
+    config: JudgeConfig,
+    like: LikeOptions,
+    reference: RealFigures,
+}
+
+impl Judge {
+    /// Prepares a judge for `held` (its validation tunes are the real ones, its training tunes
+    /// the copy reference); `like` says how many tunes to generate and how long.
+    pub fn new(held: HeldOut, like: LikeOptions) -> Self {
+        let config = JudgeConfig {
+            bars: Some(like.bars),
+            ..JudgeConfig::default()
+        };
+        let copies = CopyIndex::new(&held.training);
+        let reference = RealFigures {
+            tunes: held.real.len(),
+            shape: Shape::of(&held.real),
+            phrase_repetition: mean(held.real.iter().filter_map(phrase_repetition)),
+            copy_pattern_share: copies.check(&held.real).mean_pattern_share,
+        };
+        Judge {
+            real_features: MelodyFeatures::of(&held.real, config.bars),
+            real: held.real,
+            copies,
+            config,
+            like,
+            reference,
+        }
+    }
+
+    /// The real tunes' figures.
+    pub fn reference(&self) -> &RealFigures {
+        &self.reference
+    }
+
+    /// The real tunes judged against.
+    pub fn real(&self) -> &[Piece] {
+        &self.real
+    }
+
+    /// Generates tunes from nothing with `model` (RNG seed `seed`) and judges them.
+    pub fn judge_model(&self, model: &TokenModel, seed: u64) -> Result<TuneQuality, String> {
+        let like = LikeOptions {
+            rng_seed: seed,
+            ..self.like.clone()
+        };
+        let tunes = generate_like(model, &self.real, &like).map_err(|e| e.to_string())?;
+        self.judge_tunes(&tunes, seed)
+    }
+
+    /// Judges `tunes` (the judge's folds drawn from `seed`).
+    pub fn judge_tunes(&self, tunes: &[Piece], seed: u64) -> Result<TuneQuality, String> {
+        let config = JudgeConfig {
+            seed,
+            ..self.config.clone()
+        };
+        let judged = two_sample_test_on(
+            &MelodyFeatures::of(tunes, config.bars),
+            &self.real_features,
+            &config,
+        )
+        .map_err(|e| e.to_string())?;
+        let copies = self.copies.check(tunes);
+        Ok(TuneQuality {
+            tunes: tunes.len(),
+            judge_accuracy: judged.nonlinear.accuracy,
+            judge_linear_accuracy: judged.linear.accuracy,
+            judge_p_value: judged.nonlinear.p_value,
+            copy_pattern_share: copies.mean_pattern_share,
+            copy_longest_run: copies.max_longest_run,
+            copy_flagged: copies.flagged,
+            shape: Shape::of(tunes),
+            phrase_repetition: mean(tunes.iter().filter_map(phrase_repetition)),
+        })
+    }
+}
+
+/// The diversity of a set of melodies: distinct `n`-note (interval, duration) patterns over
+/// all such patterns in the set (1 = no pattern repeats anywhere; near 0 = the same few
+/// figures everywhere). Transposition-invariant. `None` when no melody has `n` notes.
+pub fn pattern_diversity(pieces: &[Piece], n: usize) -> Option<f64> {
+    let mut seen = std::collections::HashSet::new();
+    let mut total = 0usize;
+    for piece in pieces {
+        let mut notes: Vec<_> = piece.pitched_notes().copied().collect();
+        notes.sort_by_key(|note| (note.start, note.pitch));
+        let steps: Vec<(i16, u64)> = notes
+            .windows(2)
+            .map(|w| {
+                let interval = i16::from(w[1].pitch.get()) - i16::from(w[0].pitch.get());
+                (interval, w[1].start - w[0].start)
+            })
+            .collect();
+        for pattern in steps.windows(n.saturating_sub(1).max(1)) {
+            seen.insert(pattern.to_vec());
+            total += 1;
+        }
+    }
+    (total > 0).then(|| seen.len() as f64 / total as f64)
+}
+
+/// The mean of some values (`None` for none).
+fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
+    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
+    (n > 0).then(|| sum / n as f64)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -239,6 +397,28 @@ mod tests {
         let b = tune(three, &[(60, 13)]);
         assert_eq!(Shape::of(&[b]).bars, 2.0);
         assert_eq!(Shape::of(&[]), Shape::default());
+    }
+
+    #[test]
+    fn diversity_counts_distinct_patterns() {
+        let four = TimeSignature::new(4, 4).unwrap();
+        // The same rising figure twice: 3-note patterns (2 steps) repeat.
+        let same = tune(
+            four,
+            &[(60, 2), (62, 2), (64, 2), (60, 2), (62, 2), (64, 2)],
+        );
+        // Steps: +2 +2 -4 +2 +2: patterns (+2,+2) (+2,-4) (-4,+2) (+2,+2): 3 distinct of 4.
+        assert_eq!(pattern_diversity(&[same.clone()], 3), Some(0.75));
+        // Transposed copies add nothing new; a different tune does.
+        let mut up = same.clone();
+        up.parts[0]
+            .notes
+            .iter_mut()
+            .for_each(|n| n.pitch = Pitch::new(n.pitch.get() + 5).unwrap());
+        assert_eq!(pattern_diversity(&[same.clone(), up], 3), Some(3.0 / 8.0));
+        let other = tune(four, &[(60, 4), (67, 2), (65, 2)]);
+        assert_eq!(pattern_diversity(&[other], 3), Some(1.0));
+        assert_eq!(pattern_diversity(&[], 3), None);
     }
 
     #[test]

@@ -20,12 +20,53 @@ use crate::eval::{
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// Folder of generated pieces (MIDI and ABC files, read recursively).
-    #[arg(long, value_name = "DIR")]
-    pub generated: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "model")]
+    pub generated: Option<PathBuf>,
 
     /// Folder of reference pieces (MIDI and ABC files, read recursively).
-    #[arg(long, value_name = "DIR")]
-    pub reference: PathBuf,
+    #[arg(long, value_name = "DIR", required_unless_present = "model")]
+    pub reference: Option<PathBuf>,
+
+    /// Judge a model instead of two folders: `default` (the built-in model), a training run
+    /// folder, a folder with `generator.gsw` or a `.gsw` file; repeat it to compare models.
+    /// Tunes are generated from nothing, metre for metre like the held-out tunes of the data
+    /// set (`--dataset`), and judged against them.
+    #[arg(long, value_name = "MODEL", conflicts_with_all = ["generated", "reference"])]
+    pub model: Vec<String>,
+
+    /// With `--model`: the data set whose held-out tunes are the reference (default: the folk
+    /// set, else the demo tunes).
+    #[arg(long, value_name = "PATH", requires = "model")]
+    pub dataset: Option<PathBuf>,
+
+    /// With `--model`: tunes generated per model and temperature.
+    #[arg(long, value_name = "N", default_value_t = 224, requires = "model")]
+    pub tunes: usize,
+
+    /// With `--model`: sampling temperature.
+    #[arg(long, value_name = "T", default_value_t = 1.0, requires = "model")]
+    pub temperature: f32,
+
+    /// With `--model`: a temperature sweep instead of one temperature, e.g.
+    /// `0.6,0.8,1.0,1.2,1.4` (the quality-diversity curve).
+    #[arg(
+        long,
+        value_name = "T,T,...",
+        value_delimiter = ',',
+        requires = "model"
+    )]
+    pub sweep: Vec<f32>,
+
+    /// With `--model`: RNG seeds; each temperature is measured once per seed (the spread
+    /// says how much a figure moves from run to run).
+    #[arg(
+        long,
+        value_name = "N,N,...",
+        value_delimiter = ',',
+        default_value = "0",
+        requires = "model"
+    )]
+    pub seeds: Vec<u64>,
 
     /// Write the report as JSON to this file.
     #[arg(long, value_name = "FILE")]
@@ -105,8 +146,28 @@ fn write_json(path: &Path, json: &str) -> anyhow::Result<()> {
 /// Runs `gan-studio eval`. Unreadable files are listed, not fatal; the command fails only when
 /// a folder cannot be listed, holds no readable piece, or an output cannot be written.
 pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
-    let generated = load(&args.generated, "generated")?;
-    let reference = load(&args.reference, "reference")?;
+    let (Some(generated_dir), Some(reference_dir)) = (&args.generated, &args.reference) else {
+        let temperatures = if args.sweep.is_empty() {
+            vec![args.temperature]
+        } else {
+            args.sweep.clone()
+        };
+        return super::eval_model::run(&super::eval_model::ModelEval {
+            models: &args.model,
+            dataset: args.dataset.as_deref(),
+            tunes: args.tunes,
+            bars: if args.judge_bars == 0 {
+                8
+            } else {
+                args.judge_bars
+            },
+            temperatures: &temperatures,
+            seeds: &args.seeds,
+            json: args.out.as_deref(),
+        });
+    };
+    let generated = load(generated_dir, "generated")?;
+    let reference = load(reference_dir, "reference")?;
     let options = CompareOptions {
         bandwidth: if args.silverman {
             Bandwidth::Silverman
@@ -138,9 +199,9 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
 
     let mut report = compare_sets(
         &gen_metrics,
-        &args.generated.display().to_string(),
+        &generated_dir.display().to_string(),
         &ref_metrics,
-        &args.reference.display().to_string(),
+        &reference_dir.display().to_string(),
         &options,
     );
 

@@ -4,6 +4,7 @@
 mod bench;
 mod dataset;
 mod eval;
+mod eval_model;
 mod generate;
 mod info;
 mod interrupt;

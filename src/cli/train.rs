@@ -22,6 +22,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use super::train_stop::{Stopped, resume_command, stop_on_signal, stopped_by};
 use crate::data::{DataSource, LoadOptions, PreprocessConfig, load_dataset, source_for};
 use crate::dataset_fetch;
+use crate::quality::{LikeOptions, RealFigures, TuneQuality};
 use crate::train::backend::{BackendChoice, select};
 use crate::train::checkpoint::MANIFEST_FILE;
 use crate::train::config::{GanLoss, GeneratorOutput};
@@ -121,6 +122,11 @@ pub struct TrainArgs {
     /// positions (token vocabulary v2, the default) or the v1 windows of 64 bare tokens.
     #[arg(long, value_enum, default_value = "tunes", conflicts_with = "resume")]
     pub layout: LayoutArg,
+    /// After every epoch of a whole-tune run, generate this many tunes from nothing and
+    /// judge them against the held-out tunes (printed, and kept in `judge.jsonl`; the best
+    /// generator by the judge is kept in `best/`); 0 turns it off.
+    #[arg(long, value_name = "N", default_value_t = 96)]
+    pub judge_tunes: usize,
     /// Steps of adversarial training (generator updates, after the MLE steps).
     #[arg(long, value_name = "N")]
     pub steps: Option<u64>,
@@ -267,12 +273,38 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     };
     let options = WorkerOptions {
         run_dir: Some(run_dir.clone()),
+        judge: (args.judge_tunes > 0).then(|| LikeOptions {
+            tunes: args.judge_tunes,
+            ..LikeOptions::default()
+        }),
         ..WorkerOptions::default()
     };
     let worker = TrainWorker::spawn(make, options).context("starting the training thread")?;
     let controls = worker.control_sender();
     stop_on_signal(move || controls.send(TrainControl::Stop));
     report(&worker, &run_dir, args.backend, &mut stdout)
+}
+
+/// One epoch's judge figures against the real tunes', for the progress output.
+fn judged_line(epoch: u64, q: &TuneQuality, real: &RealFigures) -> String {
+    let percent = |v: Option<f64>| v.map_or("-".to_owned(), |v| format!("{:.0}%", 100.0 * v));
+    format!(
+        "epoch {epoch} judge: {:.1}% (linear {:.1}%; 50% = cannot tell), pitch range {:.1} \
+         (real {:.1}), notes/bar {:.2} ({:.2}), bars {:.1} ({:.1}), phrase repetition {} ({}), \
+         longest copied run {} notes, {} flagged",
+        100.0 * q.judge_accuracy,
+        100.0 * q.judge_linear_accuracy,
+        q.shape.pitch_range,
+        real.shape.pitch_range,
+        q.shape.notes_per_bar,
+        real.shape.notes_per_bar,
+        q.shape.bars,
+        real.shape.bars,
+        percent(q.phrase_repetition),
+        percent(real.phrase_repetition),
+        q.copy_longest_run,
+        q.copy_flagged,
+    )
 }
 
 /// Picks the compute backend; `auto` says in one line what it picked and why.
@@ -328,6 +360,12 @@ fn report(
                     ));
                 }
             }
+            TrainMessage::Judged {
+                epoch,
+                quality,
+                reference,
+                ..
+            } => bar.println(judged_line(epoch, &quality, &reference)),
             TrainMessage::Sample { epoch, tokens, .. } => {
                 let shown: Vec<String> = tokens.iter().take(32).map(u32::to_string).collect();
                 bar.println(format!("epoch {epoch} sample: {}", shown.join(" ")));

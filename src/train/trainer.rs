@@ -316,6 +316,11 @@ impl Trainer {
         self.fingerprint
     }
 
+    /// The data set it trains on.
+    pub fn dataset(&self) -> &Dataset {
+        &self.dataset
+    }
+
     /// The generator (on the autodiff device; call `valid()` for inference).
     pub fn generator(&self) -> &Generator {
         &self.generator

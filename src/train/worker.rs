@@ -14,7 +14,10 @@ use super::error::TrainError;
 use super::mle::MleStats;
 use super::trainer::{StepStats, Trainer};
 use crate::fsutil::write_atomic;
+use crate::generate::weights_file::save_weights;
+use crate::generate::{LstmEngine, TokenModel};
 use crate::model::weights::GeneratorWeights;
+use crate::quality::{HeldOut, Judge, LikeOptions, RealFigures, TuneQuality};
 
 /// The file of step figures in a run folder: one [`StepStats`] as JSON per line, appended and
 /// flushed after every step. When a run is resumed, the lines after its checkpoint's step
@@ -45,6 +48,18 @@ pub enum TrainMessage {
         step: u64,
         /// Teacher-forced loss and accuracy on validation windows.
         validation: Option<MleStats>,
+    },
+    /// How the epoch's generator writes tunes from nothing, judged against the held-out tunes
+    /// (whole-tune runs given [`WorkerOptions::judge`]).
+    Judged {
+        /// The epoch that ended (from 0).
+        epoch: u64,
+        /// Steps done.
+        step: u64,
+        /// The epoch's figures.
+        quality: Box<TuneQuality>,
+        /// The held-out tunes' own figures (the targets).
+        reference: Box<RealFigures>,
     },
     /// A sample generated at the end of an epoch.
     Sample {
@@ -132,7 +147,20 @@ pub struct WorkerOptions {
     /// window that shows it keeps drawing smoothly when the cores are busy. The command line
     /// trains at normal priority.
     pub background: bool,
+    /// Judge the generator after every epoch: tunes generated from nothing like the held-out
+    /// tunes (these settings), the judge's accuracy, copy check and music figures
+    /// ([`crate::quality::Judge`]), sent as [`TrainMessage::Judged`] and appended to
+    /// [`JUDGE_FILE`]; the generator the judge liked best is kept as [`BEST_WEIGHTS`].
+    /// Whole-tune runs only (vocabulary v2) with a validation split; `None`: no judging.
+    pub judge: Option<LikeOptions>,
 }
+
+/// The file of per-epoch judge figures in a run folder: one JSON object per judged epoch.
+pub const JUDGE_FILE: &str = "judge.jsonl";
+
+/// Where a run folder keeps the generator the judge liked best (lowest accuracy), as a
+/// weights file (`gan-studio generate --model RUN/best`).
+pub const BEST_WEIGHTS: &str = "best/generator.gsw";
 
 /// A running training worker.
 pub struct TrainWorker {
@@ -289,6 +317,11 @@ fn run(
         backend: super::device_name(trainer.device()),
     });
     let mut stats_log = StatsLog::open(options.run_dir.as_deref(), trainer.step(), out);
+    let mut judging = options
+        .judge
+        .as_ref()
+        .filter(|_| trainer.generator().reads_places())
+        .and_then(|like| EpochJudge::new(&trainer, like));
     let mut paused = options.start_paused;
     if paused {
         out.send(TrainMessage::Paused {
@@ -308,6 +341,9 @@ fn run(
         out.send(TrainMessage::Step(stats));
         if trainer.at_epoch_end() {
             end_epoch(&trainer, out);
+            if let Some(judging) = &mut judging {
+                judging.judge(&trainer, out, options.run_dir.as_deref());
+            }
             publish_weights(&trainer, out);
         }
         let every = trainer.config().checkpoint_every;
@@ -460,6 +496,81 @@ fn next_action(
                 }
             }
         }
+    }
+}
+
+/// The judge of a run and the best accuracy it has seen.
+struct EpochJudge {
+    judge: Judge,
+    best: Option<f64>,
+}
+
+impl EpochJudge {
+    /// A judge for the trainer's data set (`None` when it has too few held-out tunes).
+    fn new(trainer: &Trainer, like: &LikeOptions) -> Option<Self> {
+        let held = HeldOut::from_dataset(trainer.dataset(), like.bars);
+        (held.real.len() >= 10).then(|| EpochJudge {
+            judge: Judge::new(held, like.clone()),
+            best: None,
+        })
+    }
+
+    /// Judges the trainer's generator, reports it, logs it, and keeps the best weights.
+    fn judge(&mut self, trainer: &Trainer, out: &Outbox, run_dir: Option<&Path>) {
+        let epoch = trainer.epoch().saturating_sub(1);
+        let step = trainer.step();
+        let weights = match trainer.generator_weights() {
+            Ok(w) => w,
+            Err(e) => return out.send(TrainMessage::Warning(e.to_string())),
+        };
+        let judged = LstmEngine::new(weights.clone())
+            .map_err(|e| e.to_string())
+            .and_then(|engine| self.judge.judge_model(&TokenModel::Lstm(engine), epoch));
+        let quality = match judged {
+            Ok(q) => q,
+            Err(e) => {
+                return out.send(TrainMessage::Warning(format!(
+                    "judging epoch {epoch} failed: {e}"
+                )));
+            }
+        };
+        if let Some(dir) = run_dir {
+            let line = serde_json::json!({ "epoch": epoch, "step": step, "quality": &quality });
+            let appended = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(dir.join(JUDGE_FILE))
+                .and_then(|mut f| writeln!(f, "{line}"));
+            if let Err(e) = appended {
+                out.send(TrainMessage::Warning(format!(
+                    "could not write {}: {e}",
+                    dir.join(JUDGE_FILE).display()
+                )));
+            }
+            if self.best.is_none_or(|b| quality.judge_accuracy < b) {
+                self.best = Some(quality.judge_accuracy);
+                let origin = format!("best by the judge: epoch {epoch}, step {step}");
+                let path = dir.join(BEST_WEIGHTS);
+                let saved = path
+                    .parent()
+                    .map_or(Ok(()), std::fs::create_dir_all)
+                    .map_err(|e| e.to_string())
+                    .and_then(|()| {
+                        save_weights(&path, &weights, &origin).map_err(|e| e.to_string())
+                    });
+                if let Err(e) = saved {
+                    out.send(TrainMessage::Warning(format!(
+                        "could not keep the best generator: {e}"
+                    )));
+                }
+            }
+        }
+        out.send(TrainMessage::Judged {
+            epoch,
+            step,
+            quality: Box::new(quality),
+            reference: Box::new(self.judge.reference().clone()),
+        });
     }
 }
 

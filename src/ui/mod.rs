@@ -14,6 +14,7 @@ mod playback;
 pub mod renderer;
 pub mod roll;
 mod train_panel;
+mod train_quality;
 
 pub use app::{StudioApp, Tab};
 pub use dataset_panel::DatasetPanel;

@@ -23,11 +23,13 @@ use egui_plot::{HLine, Legend, Plot};
 use super::charts::{self, DEFAULT_SMOOTHING, Diversity, SmoothedSeries};
 use super::job::{Job, Poll};
 use super::notify::{Level, Notifications};
+use super::train_quality::{QualityHistory, quality_charts_ui};
 use crate::data::{DataSource, Dataset, LoadOptions, PreprocessConfig, load_dataset};
 use crate::dataset_fetch;
 use crate::model::{DiscriminatorConfig, GeneratorConfig};
 use crate::music::tokens::{decode_notes_lenient, from_ids};
 use crate::music::{DEFAULT_TICKS_PER_QUARTER, Piece, Velocity};
+use crate::quality::LikeOptions;
 use crate::train::backend::{BackendChoice, select};
 use crate::train::config::GanLoss;
 use crate::train::{
@@ -293,6 +295,8 @@ pub struct TrainPanel {
     last_stats: Option<StepStats>,
     last_checkpoint: Option<(u64, PathBuf)>,
     history: History,
+    /// The judged epochs ("could a judge tell?" charts).
+    quality: QualityHistory,
     smoothing: f64,
     samples: Vec<SampleEntry>,
     diversity: Option<Diversity>,
@@ -330,6 +334,7 @@ impl TrainPanel {
             last_stats: None,
             last_checkpoint: None,
             history: History::default(),
+            quality: QualityHistory::default(),
             smoothing: DEFAULT_SMOOTHING,
             samples: Vec::new(),
             diversity: None,
@@ -528,6 +533,10 @@ impl TrainPanel {
             start_paused: false,
             background: true,
             repaint: Some(Arc::new(move || repaint_ctx.request_repaint())),
+            judge: Some(LikeOptions {
+                tunes: 96,
+                ..LikeOptions::default()
+            }),
         };
         match TrainWorker::spawn(make, options) {
             Ok(worker) => {
@@ -543,6 +552,7 @@ impl TrainPanel {
                 }
                 self.samples.clear();
                 self.diversity = None;
+                self.quality = QualityHistory::default();
             }
             Err(e) => {
                 notifications.error(format!("could not start the training thread: {e}"));
@@ -686,6 +696,9 @@ impl TrainPanel {
                 }
             }
             TrainMessage::Step(stats) => {
+                if stats.phase == Phase::Gan {
+                    self.quality.mark_adversarial_start();
+                }
                 self.step = stats.step;
                 self.history.push_step(&stats);
                 self.last_stats = Some(stats);
@@ -702,6 +715,12 @@ impl TrainPanel {
                         .push(step as f64, f64::from(v.accuracy));
                 }
             }
+            TrainMessage::Judged {
+                epoch,
+                step,
+                quality,
+                reference,
+            } => self.quality.push(epoch, step, *quality, *reference),
             TrainMessage::Sample {
                 epoch,
                 step,
@@ -1196,6 +1215,7 @@ impl TrainPanel {
                 Some(("undecided (0.5)", 0.5)),
             );
         }
+        quality_charts_ui(ui, &self.quality);
         if !h.steps_per_second.is_empty() {
             chart_ui(
                 ui,
