@@ -46,7 +46,25 @@ struct Row {
     /// more diverse.
     diversity: Option<f64>,
     mean_overlap: Option<f64>,
+    /// The judge within each metre with at least [`PER_METRE_MIN`] held-out tunes: (metre,
+    /// boosted trees' accuracy).
+    per_metre: Vec<(String, f64)>,
     seconds: f64,
+}
+
+/// The fewest held-out tunes of a metre for a judge of that metre alone.
+const PER_METRE_MIN: usize = 30;
+
+/// The pieces of `pieces` in `metre`.
+fn in_metre(
+    pieces: &[crate::music::Piece],
+    metre: crate::music::Metre,
+) -> Vec<crate::music::Piece> {
+    pieces
+        .iter()
+        .filter(|p| crate::music::Metre::of(p.initial_time_signature()) == Ok(metre))
+        .cloned()
+        .collect()
 }
 
 #[derive(Debug, Serialize)]
@@ -144,7 +162,8 @@ pub fn run(args: &ModelEval<'_>) -> anyhow::Result<ExitCode> {
                     .judge_tunes(&tunes, seed)
                     .map_err(|e| anyhow::anyhow!("judging {name}: {e}"))?;
                 let assessment = crate::quality::assess(&tunes, judge.real());
-                let row = Row {
+                let mut row = Row {
+                    per_metre: Vec::new(),
                     model: name.clone(),
                     temperature,
                     rng_seed: seed,
@@ -153,6 +172,22 @@ pub fn run(args: &ModelEval<'_>) -> anyhow::Result<ExitCode> {
                     quality,
                     seconds: start.elapsed().as_secs_f64(),
                 };
+                for (metre, real_count) in metre_counts(judge.real()).values() {
+                    if *real_count < PER_METRE_MIN {
+                        continue;
+                    }
+                    let ours: Vec<_> = in_metre(&tunes, *metre);
+                    let theirs: Vec<_> = in_metre(judge.real(), *metre);
+                    let config = crate::eval::JudgeConfig {
+                        bars: Some(args.bars),
+                        seed,
+                        ..crate::eval::JudgeConfig::default()
+                    };
+                    if let Ok(r) = crate::eval::two_sample_test(&ours, &theirs, &config) {
+                        row.per_metre
+                            .push((metre.to_string(), r.nonlinear.accuracy));
+                    }
+                }
                 let q = &row.quality;
                 writeln!(
                     out,
@@ -171,6 +206,14 @@ pub fn run(args: &ModelEval<'_>) -> anyhow::Result<ExitCode> {
                     q.copy_longest_run,
                     q.copy_flagged,
                 )?;
+                if !row.per_metre.is_empty() {
+                    let parts: Vec<String> = row
+                        .per_metre
+                        .iter()
+                        .map(|(m, a)| format!("{m} {:.1}%", 100.0 * a))
+                        .collect();
+                    writeln!(out, "{:<24}   judge per metre: {}", "", parts.join(", "))?;
+                }
                 rows.push(row);
             }
         }

@@ -338,6 +338,15 @@ fn report(
     let mut smooth = Smoother::default();
     let mut outcome = Ok(ExitCode::SUCCESS);
     let mut checkpoint = run_dir.join(MANIFEST_FILE);
+    // A progress bar drawn nowhere (output not a terminal) drops its printed lines: print
+    // them plainly then, so logs keep the epochs, samples and checkpoints.
+    let say = |text: String| {
+        if bar.is_hidden() {
+            println!("{text}");
+        } else {
+            bar.println(text);
+        }
+    };
     while let Some(message) = worker.recv() {
         match message {
             TrainMessage::Started {
@@ -354,7 +363,7 @@ fn report(
                 epoch, validation, ..
             } => {
                 if let Some(v) = validation {
-                    bar.println(format!(
+                    say(format!(
                         "epoch {epoch}: validation loss {:.4}, accuracy {:.3}",
                         v.loss, v.accuracy
                     ));
@@ -365,16 +374,16 @@ fn report(
                 quality,
                 reference,
                 ..
-            } => bar.println(judged_line(epoch, &quality, &reference)),
+            } => say(judged_line(epoch, &quality, &reference)),
             TrainMessage::Sample { epoch, tokens, .. } => {
                 let shown: Vec<String> = tokens.iter().take(32).map(u32::to_string).collect();
-                bar.println(format!("epoch {epoch} sample: {}", shown.join(" ")));
+                say(format!("epoch {epoch} sample: {}", shown.join(" ")));
             }
             TrainMessage::CheckpointSaved { step, path } => {
-                bar.println(format!("step {step}: checkpoint {}", path.display()));
+                say(format!("step {step}: checkpoint {}", path.display()));
                 checkpoint = path;
             }
-            TrainMessage::Warning(text) => bar.println(format!("warning: {text}")),
+            TrainMessage::Warning(text) => say(format!("warning: {text}")),
             TrainMessage::Paused { .. }
             | TrainMessage::Resumed
             | TrainMessage::GeneratorWeights { .. } => {}

@@ -158,8 +158,9 @@ pub struct WorkerOptions {
 /// The file of per-epoch judge figures in a run folder: one JSON object per judged epoch.
 pub const JUDGE_FILE: &str = "judge.jsonl";
 
-/// Where a run folder keeps the generator the judge liked best (lowest accuracy), as a
-/// weights file (`gan-studio generate --model RUN/best`).
+/// Where a run folder keeps the generator the judge liked best (lowest accuracy among the
+/// epochs with no tune flagged for copying), as a weights file
+/// (`gan-studio generate --model RUN/best`).
 pub const BEST_WEIGHTS: &str = "best/generator.gsw";
 
 /// A running training worker.
@@ -547,7 +548,8 @@ impl EpochJudge {
                     dir.join(JUDGE_FILE).display()
                 )));
             }
-            if self.best.is_none_or(|b| quality.judge_accuracy < b) {
+            // A generator that copies training tunes does not win, however it fools the judge.
+            if quality.copy_flagged == 0 && self.best.is_none_or(|b| quality.judge_accuracy < b) {
                 self.best = Some(quality.judge_accuracy);
                 let origin = format!("best by the judge: epoch {epoch}, step {step}");
                 let path = dir.join(BEST_WEIGHTS);
