@@ -46,6 +46,7 @@ fn a_run_reports_steps_epochs_samples_checkpoints_and_its_end() {
         repaint: Some(Arc::new(move || {
             counter.fetch_add(1, Ordering::SeqCst);
         })),
+        judge: None,
     };
     let worker = TrainWorker::spawn(make, options).unwrap();
     let messages = collect(&worker);

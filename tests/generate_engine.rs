@@ -7,6 +7,33 @@ use gan_studio::generate::LstmEngine;
 use gan_studio::model::GeneratorConfig;
 use gan_studio::train::cpu_device;
 
+/// Feeds `inputs` (`[batch, steps]`, row-major) to the engine step by step and returns the
+/// largest difference between its logits and burn's (`[batch, steps, v]`).
+fn largest_difference(
+    engine: &LstmEngine,
+    inputs: &[i64],
+    logits: &[f32],
+    batch: usize,
+    steps: usize,
+    v: usize,
+) -> f32 {
+    let mut state = engine.start(batch);
+    let mut out = Vec::new();
+    let mut worst = 0f32;
+    for t in 0..steps {
+        let column: Vec<u32> = (0..batch).map(|b| inputs[b * steps + t] as u32).collect();
+        engine.advance(&mut state, &column).unwrap();
+        engine.logits(&state, &mut out);
+        for b in 0..batch {
+            for k in 0..v {
+                let burn = logits[(b * steps + t) * v + k];
+                worst = worst.max((burn - out[b * v + k]).abs());
+            }
+        }
+    }
+    worst
+}
+
 #[test]
 fn engine_matches_burn_forward() {
     let device = cpu_device();
@@ -25,20 +52,7 @@ fn engine_matches_burn_forward() {
         .convert::<f32>()
         .try_to_vec()
         .unwrap(); // [b, t, V]
-    let mut state = engine.start(batch);
-    let mut out = Vec::new();
-    let mut worst = 0f32;
-    for t in 0..steps {
-        let column: Vec<u32> = (0..batch).map(|b| ids[b * steps + t] as u32).collect();
-        engine.advance(&mut state, &column).unwrap();
-        engine.logits(&state, &mut out);
-        for b in 0..batch {
-            for k in 0..v {
-                let burn = logits[(b * steps + t) * v + k];
-                worst = worst.max((burn - out[b * v + k]).abs());
-            }
-        }
-    }
+    let worst = largest_difference(&engine, &ids, &logits, batch, steps, v);
     assert!(worst < 1e-4, "largest logit difference {worst}");
 }
 
@@ -84,20 +98,7 @@ fn engine_matches_burn_forward_with_places() {
         .convert::<f32>()
         .try_to_vec()
         .unwrap(); // [b, t, V]
-    let mut state = engine.start(batch);
-    let mut out = Vec::new();
-    let mut worst = 0f32;
-    for t in 0..steps {
-        let column: Vec<u32> = (0..batch).map(|b| codes[b * steps + t] as u32).collect();
-        engine.advance(&mut state, &column).unwrap();
-        engine.logits(&state, &mut out);
-        for b in 0..batch {
-            for k in 0..v {
-                let burn = logits[(b * steps + t) * v + k];
-                worst = worst.max((burn - out[b * v + k]).abs());
-            }
-        }
-    }
+    let worst = largest_difference(&engine, &codes, &logits, batch, steps, v);
     assert!(worst < 1e-4, "largest logit difference {worst}");
     // Another place gives other logits: the places are read.
     let mut a = engine.start(1);

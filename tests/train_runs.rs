@@ -185,6 +185,7 @@ fn a_diverging_run_stops_naming_the_step_and_keeps_its_last_good_checkpoint() {
         start_paused: true,
         background: false,
         repaint: None,
+        judge: None,
     };
     let worker = TrainWorker::spawn(make, options).unwrap();
     worker.send(TrainControl::Step);
@@ -345,4 +346,100 @@ fn bad_config_files_are_reported_with_the_file_and_the_problem() {
     let data = tiny_dataset(dir.path());
     let error = Trainer::new(bad, data, &Device::flex()).err().unwrap();
     assert!(matches!(error, TrainError::Config(_)), "{error}");
+}
+
+/// 60 short tunes in 3/4 and 4/4, some with a pickup, in one ABC file.
+fn tune_dataset(dir: &std::path::Path) -> Arc<gan_studio::data::Dataset> {
+    use gan_studio::data::{LoadOptions, PreprocessConfig, load_dataset};
+    let bars = [
+        "C2 E2 G2", "E2 D2 C2", "G2 A2 G2", "F2 E2 D2", "c2 B2 A2", "G4 E2",
+    ];
+    let mut abc = String::new();
+    for i in 0..60 {
+        let (metre, pickup) = if i % 2 == 0 {
+            ("3/4", "G|")
+        } else {
+            ("4/4", "")
+        };
+        abc.push_str(&format!(
+            "X:{i}\nT:Tune {i}\nM:{metre}\nL:1/8\nK:C\n{pickup}"
+        ));
+        for b in 0..6 {
+            let bar = bars[(i + b * 7) % bars.len()];
+            let extra = if metre == "4/4" { " C2" } else { "" };
+            abc.push_str(&format!("{bar}{extra} | "));
+        }
+        abc.push_str("\n\n");
+    }
+    let path = dir.join("tunes.abc");
+    std::fs::write(&path, abc).unwrap();
+    let config = PreprocessConfig {
+        validation_fraction: 0.3,
+        ..PreprocessConfig::tunes()
+    };
+    let dataset = load_dataset(
+        &[DataSource::Abc(vec![path])],
+        &config,
+        &LoadOptions::default(),
+    )
+    .unwrap();
+    Arc::new(dataset)
+}
+
+#[test]
+fn a_whole_tune_run_is_judged_every_epoch_and_keeps_its_best_generator() {
+    use gan_studio::quality::LikeOptions;
+    use gan_studio::train::worker::{BEST_WEIGHTS, JUDGE_FILE};
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let run = dir.path().join("run");
+    let data = tune_dataset(dir.path());
+    assert!(data.pieces.iter().all(|p| p.metre.is_some()));
+    let config = small_config(0, 0).with_batch_size(8);
+    let per_epoch = {
+        let probe = Trainer::new(config.clone(), Arc::clone(&data), &Device::flex()).unwrap();
+        probe.steps_per_epoch()
+    };
+    let config = config.with_mle_steps(2 * per_epoch);
+    let make = move || Trainer::new(config, data, &Device::flex());
+    let options = WorkerOptions {
+        run_dir: Some(run.clone()),
+        judge: Some(LikeOptions {
+            tunes: 20,
+            bars: 4,
+            ..LikeOptions::default()
+        }),
+        ..WorkerOptions::default()
+    };
+    let worker = TrainWorker::spawn(make, options).unwrap();
+    let messages = collect(&worker);
+    worker.join();
+    let judged: Vec<_> = messages
+        .iter()
+        .filter_map(|m| match m {
+            TrainMessage::Judged {
+                epoch,
+                quality,
+                reference,
+                ..
+            } => Some((*epoch, quality.clone(), reference.clone())),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        judged.iter().map(|j| j.0).collect::<Vec<_>>(),
+        vec![0, 1],
+        "{messages:?}"
+    );
+    for (_, quality, reference) in &judged {
+        assert!(quality.tunes >= 20, "{quality:?}");
+        assert!((0.0..=1.0).contains(&quality.judge_accuracy));
+        assert!(reference.tunes >= 10, "{reference:?}");
+        assert!(reference.shape.pitch_range > 0.0);
+    }
+    let lines = std::fs::read_to_string(run.join(JUDGE_FILE)).unwrap();
+    assert_eq!(lines.lines().count(), 2);
+    // The best generator is a weights file of vocabulary v2 that generates in its metre.
+    let model = gan_studio::models::load_model(&run.join(BEST_WEIGHTS)).unwrap();
+    assert!(model.reads_places());
 }

@@ -17,7 +17,21 @@ fn pseudo_random(n: usize, seed: u64, scale: f32) -> Vec<f32> {
 }
 
 fn random_model(hidden: usize) -> TokenModel {
-    let (v, e) = (VOCAB_SIZE, 8);
+    random_weights(VOCAB_SIZE, hidden, false)
+}
+
+/// A model of `v` tokens whose weights come from the shared pseudo-random sequence; with
+/// `places`, one that reads places (vocabulary v2).
+fn random_weights(v: usize, hidden: usize, places: bool) -> TokenModel {
+    use crate::music::metre::{BARS, POSITIONS};
+    let e = 8;
+    let table = |rows: u32, seed| {
+        if places {
+            pseudo_random(rows as usize * e, seed, 1.0)
+        } else {
+            Vec::new()
+        }
+    };
     let weights = GeneratorWeights {
         vocab_size: v,
         embedding_width: e,
@@ -28,8 +42,8 @@ fn random_model(hidden: usize) -> TokenModel {
         gate_bias: pseudo_random(4 * hidden, 4, 0.1),
         output_weights: pseudo_random(hidden * v, 5, 2.0),
         output_bias: pseudo_random(v, 6, 0.5),
-        position_embedding: Vec::new(),
-        bar_embedding: Vec::new(),
+        position_embedding: table(POSITIONS, 7),
+        bar_embedding: table(BARS, 8),
     };
     TokenModel::Lstm(LstmEngine::new(weights).unwrap())
 }
@@ -362,27 +376,14 @@ fn the_built_in_model_loads_and_continues_a_seed_in_its_key() {
     );
 }
 
-/// A small model of vocabulary v2 (reads places) with a strong bias towards `<end>` once
-/// the bias is raised: `end_bias` is added to the `<end>` logit.
+/// A small model of vocabulary v2 (reads places) with `end_bias` added to the `<end>` logit.
 fn random_tune_model(hidden: usize, end_bias: f32) -> TokenModel {
-    use crate::music::metre::{BARS, POSITIONS};
     use crate::music::tokens::{END_ID, MODEL_VOCAB_SIZE};
-    let (v, e) = (MODEL_VOCAB_SIZE, 8);
-    let mut output_bias = pseudo_random(v, 6, 0.5);
-    output_bias[END_ID as usize] += end_bias;
-    let weights = GeneratorWeights {
-        vocab_size: v,
-        embedding_width: e,
-        hidden,
-        embedding: pseudo_random(v * e, 1, 1.0),
-        input_weights: pseudo_random(e * 4 * hidden, 2, 0.5),
-        hidden_weights: pseudo_random(hidden * 4 * hidden, 3, 0.5),
-        gate_bias: pseudo_random(4 * hidden, 4, 0.1),
-        output_weights: pseudo_random(hidden * v, 5, 2.0),
-        output_bias,
-        position_embedding: pseudo_random(POSITIONS as usize * e, 7, 1.0),
-        bar_embedding: pseudo_random(BARS as usize * e, 8, 1.0),
+    let TokenModel::Lstm(engine) = random_weights(MODEL_VOCAB_SIZE, hidden, true) else {
+        unreachable!()
     };
+    let mut weights = engine.weights().clone();
+    weights.output_bias[END_ID as usize] += end_bias;
     TokenModel::Lstm(LstmEngine::new(weights).unwrap())
 }
 

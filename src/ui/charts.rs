@@ -578,3 +578,29 @@ mod tests {
         assert!(d.collapsed());
     }
 }
+
+/// A titled chart of the Train panel: 130 points high, a legend, steps along x, no scroll
+/// zoom (the panel scrolls); `draw` adds the series.
+pub fn titled_plot_ui(
+    ui: &mut egui::Ui,
+    title: &str,
+    id: &str,
+    draw: impl FnOnce(&mut PlotUi<'_>),
+) {
+    ui.label(egui::RichText::new(title).strong());
+    egui_plot::Plot::new(id)
+        .height(130.0)
+        .legend(egui_plot::Legend::default())
+        .x_axis_label("step")
+        .allow_scroll(false)
+        .show(ui, draw);
+}
+
+/// A dashed grey horizontal reference line named in the legend.
+pub fn reference_line(plot: &mut PlotUi<'_>, name: &str, y: f64) {
+    plot.hline(
+        egui_plot::HLine::new(name, y)
+            .color(Color32::from_gray(120))
+            .style(egui_plot::LineStyle::dashed_loose()),
+    );
+}

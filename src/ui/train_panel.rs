@@ -18,7 +18,6 @@ use std::sync::Arc;
 use crate::model::weights::GeneratorWeights;
 
 use egui::{Color32, RichText};
-use egui_plot::{HLine, Legend, Plot};
 
 use super::charts::{self, DEFAULT_SMOOTHING, Diversity, SmoothedSeries};
 use super::job::{Job, Poll};
@@ -1285,26 +1284,16 @@ fn chart_ui(
     series: &[(&str, Color32, &SmoothedSeries)],
     reference: Option<(&str, f64)>,
 ) {
-    ui.label(RichText::new(title).strong());
-    Plot::new(id)
-        .height(130.0)
-        .legend(Legend::default())
-        .x_axis_label("step")
-        .allow_scroll(false)
-        .show(ui, move |plot| {
-            if let Some((name, y)) = reference {
-                plot.hline(
-                    HLine::new(name, y)
-                        .color(Color32::from_gray(120))
-                        .style(egui_plot::LineStyle::dashed_loose()),
-                );
-            }
-            for (name, color, s) in series.iter().filter(|(_, _, s)| !s.is_empty()) {
-                let (raw, smoothed) = s.thinned(charts::DRAW_BUCKETS);
-                charts::draw_series(plot, name, color.gamma_multiply(0.3), 1.0, &raw);
-                charts::draw_series(plot, name, *color, 2.0, &smoothed);
-            }
-        });
+    charts::titled_plot_ui(ui, title, id, move |plot| {
+        if let Some((name, y)) = reference {
+            charts::reference_line(plot, name, y);
+        }
+        for (name, color, s) in series.iter().filter(|(_, _, s)| !s.is_empty()) {
+            let (raw, smoothed) = s.thinned(charts::DRAW_BUCKETS);
+            charts::draw_series(plot, name, color.gamma_multiply(0.3), 1.0, &raw);
+            charts::draw_series(plot, name, *color, 2.0, &smoothed);
+        }
+    });
 }
 
 /// The plain-language guide to the panel.

@@ -4,9 +4,8 @@
 //! the epoch's tunes against the real tunes' and how much they copy from training tunes.
 
 use egui::{Color32, RichText};
-use egui_plot::{HLine, Legend, Plot, PlotUi};
 
-use super::charts;
+use super::charts::{self, reference_line, titled_plot_ui};
 use crate::quality::{RealFigures, TuneQuality};
 
 /// The judged epochs of a run (x = step).
@@ -98,7 +97,7 @@ pub fn quality_charts_ui(ui: &mut egui::Ui, history: &QualityHistory) {
     let green = Color32::from_rgb(60, 170, 90);
     let red = Color32::from_rgb(220, 80, 60);
     let mle = history.mle_accuracy;
-    chart_ui(
+    titled_plot_ui(
         ui,
         "Could a judge tell? (accuracy, %)",
         "train-chart-judge",
@@ -111,7 +110,7 @@ pub fn quality_charts_ui(ui: &mut egui::Ui, history: &QualityHistory) {
             charts::draw_series(plot, "judge (linear)", purple, 1.0, &history.linear);
         },
     );
-    chart_ui(
+    titled_plot_ui(
         ui,
         "Music figures, the model's tunes / the real tunes' (1 = alike)",
         "train-chart-music",
@@ -128,7 +127,7 @@ pub fn quality_charts_ui(ui: &mut egui::Ui, history: &QualityHistory) {
         .as_ref()
         .and_then(|r| r.copy_pattern_share)
         .map(|s| 100.0 * s);
-    chart_ui(
+    titled_plot_ui(
         ui,
         "Copying: 8-note patterns found in a training tune (%)",
         "train-chart-copy",
@@ -149,24 +148,6 @@ pub fn quality_charts_ui(ui: &mut egui::Ui, history: &QualityHistory) {
         ))
         .small(),
     );
-}
-
-fn reference_line(plot: &mut PlotUi<'_>, name: &str, y: f64) {
-    plot.hline(
-        HLine::new(name, y)
-            .color(Color32::from_gray(120))
-            .style(egui_plot::LineStyle::dashed_loose()),
-    );
-}
-
-fn chart_ui(ui: &mut egui::Ui, title: &str, id: &str, draw: impl FnOnce(&mut PlotUi<'_>)) {
-    ui.label(RichText::new(title).strong());
-    Plot::new(id)
-        .height(130.0)
-        .legend(Legend::default())
-        .x_axis_label("step")
-        .allow_scroll(false)
-        .show(ui, draw);
 }
 
 #[cfg(test)]
