@@ -361,7 +361,9 @@ fn the_built_in_model_loads_and_continues_a_seed_in_its_key() {
     let TokenModel::Lstm(engine) = &model else {
         panic!("the default model is an LSTM");
     };
-    assert_eq!(engine.vocab_size(), VOCAB_SIZE);
+    // Vocabulary v2: the tokens and padding, read with their places.
+    assert_eq!(engine.vocab_size(), crate::music::tokens::MODEL_VOCAB_SIZE);
+    assert!(engine.reads_places());
     let out = generate(&model, &one_bar_seed(), &options()).unwrap();
     // A trained model continues C E G E mostly with notes of C major.
     let notes: Vec<&Note> = out.iter().flat_map(|g| g.piece.notes()).collect();
