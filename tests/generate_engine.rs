@@ -4,19 +4,28 @@
 
 use burn::tensor::{Int, Tensor, TensorData};
 use gan_studio::generate::LstmEngine;
-use gan_studio::model::GeneratorConfig;
+use gan_studio::model::{Generator, GeneratorConfig};
 use gan_studio::train::cpu_device;
 
-/// Feeds `inputs` (`[batch, steps]`, row-major) to the engine step by step and returns the
-/// largest difference between its logits and burn's (`[batch, steps, v]`).
+/// Feeds `inputs` (`[batch, steps]`, row-major) to the burn generator at once and to the
+/// engine step by step, and returns the largest difference between their logits.
 fn largest_difference(
+    generator: &Generator,
     engine: &LstmEngine,
     inputs: &[i64],
-    logits: &[f32],
     batch: usize,
     steps: usize,
     v: usize,
 ) -> f32 {
+    let device = cpu_device();
+    let tokens =
+        Tensor::<2, Int>::from_data(TensorData::new(inputs.to_vec(), [batch, steps]), &device);
+    let logits: Vec<f32> = generator
+        .forward(tokens)
+        .into_data()
+        .convert::<f32>()
+        .try_to_vec()
+        .unwrap(); // [b, t, V]
     let mut state = engine.start(batch);
     let mut out = Vec::new();
     let mut worst = 0f32;
@@ -45,14 +54,7 @@ fn engine_matches_burn_forward() {
     let ids: Vec<i64> = (0..batch * steps)
         .map(|i| ((i * 37 + 5) % v) as i64)
         .collect();
-    let tokens = Tensor::<2, Int>::from_data(TensorData::new(ids.clone(), [batch, steps]), &device);
-    let logits: Vec<f32> = generator
-        .forward(tokens)
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec()
-        .unwrap(); // [b, t, V]
-    let worst = largest_difference(&engine, &ids, &logits, batch, steps, v);
+    let worst = largest_difference(&generator, &engine, &ids, batch, steps, v);
     assert!(worst < 1e-4, "largest logit difference {worst}");
 }
 
@@ -89,16 +91,8 @@ fn engine_matches_burn_forward_with_places() {
             i64::from(step_code(token, metres[b].place_id(t as u64)))
         })
         .collect();
-    let tokens =
-        Tensor::<2, Int>::from_data(TensorData::new(codes.clone(), [batch, steps]), &device);
     let v = MODEL_VOCAB_SIZE;
-    let logits: Vec<f32> = generator
-        .forward(tokens)
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec()
-        .unwrap(); // [b, t, V]
-    let worst = largest_difference(&engine, &codes, &logits, batch, steps, v);
+    let worst = largest_difference(&generator, &engine, &codes, batch, steps, v);
     assert!(worst < 1e-4, "largest logit difference {worst}");
     // Another place gives other logits: the places are read.
     let mut a = engine.start(1);
