@@ -18,9 +18,12 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::data::{Dataset, Split};
+use crate::eval::pitch::pitch_range;
+use crate::eval::report::mean;
+use crate::eval::rhythm::notes_per_bar;
 use crate::eval::{
-    CompareOptions, CopyIndex, JudgeConfig, MelodyFeatures, evaluate, phrase_repetition,
-    two_sample_test_on,
+    BarGrid, CompareOptions, CopyIndex, JudgeConfig, MelodyFeatures, NoteStream, evaluate,
+    phrase_repetition, two_sample_test_on,
 };
 use crate::generate::melody::MAX_VARIATIONS;
 use crate::generate::{GenerateError, GenerateOptions, Seed, TokenModel, generate};
@@ -146,25 +149,20 @@ pub struct Shape {
 }
 
 impl Shape {
-    /// The figures of `pieces` (zeros for none; melodies without notes count as range 0).
+    /// The figures of `pieces` (zeros for none; melodies without notes count as range 0),
+    /// by the metric suite's own definitions ([`crate::eval::pitch::pitch_range`],
+    /// [`crate::eval::rhythm::notes_per_bar`]: a bar counts once any of it is played).
     pub fn of(pieces: &[Piece]) -> Shape {
         if pieces.is_empty() {
             return Shape::default();
         }
         let (mut range, mut density, mut bars) = (0.0, 0.0, 0.0);
         for piece in pieces {
-            let pitches = piece.pitched_notes().map(|n| n.pitch.get());
-            let (low, high) = pitches.fold((u8::MAX, 0), |(lo, hi), p| (lo.min(p), hi.max(p)));
-            if high >= low {
-                range += f64::from(high - low);
-            }
-            let bar = piece
-                .initial_time_signature()
-                .ticks_per_bar(piece.ticks_per_quarter)
-                .max(1);
-            let count = piece.end_tick().div_ceil(bar).max(1) as f64;
-            density += piece.pitched_notes().count() as f64 / count;
-            bars += count;
+            let stream = NoteStream::of(piece);
+            range += f64::from(pitch_range(&stream));
+            density += notes_per_bar(&stream).unwrap_or(0.0);
+            let grid = BarGrid::new(stream.ticks_per_quarter, &stream.time_signatures);
+            bars += grid.count_until(stream.end_tick()).max(1) as f64;
         }
         let n = pieces.len() as f64;
         Shape {
@@ -347,12 +345,6 @@ pub fn pattern_diversity(pieces: &[Piece], n: usize) -> Option<f64> {
         }
     }
     (total > 0).then(|| seen.len() as f64 / total as f64)
-}
-
-/// The mean of some values (`None` for none).
-fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
-    let (sum, n) = values.fold((0.0, 0usize), |(s, n), v| (s + v, n + 1));
-    (n > 0).then(|| sum / n as f64)
 }
 
 #[cfg(test)]

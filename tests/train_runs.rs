@@ -350,7 +350,7 @@ fn bad_config_files_are_reported_with_the_file_and_the_problem() {
 
 /// 60 short tunes in 3/4 and 4/4, some with a pickup, in one ABC file.
 fn tune_dataset(dir: &std::path::Path) -> Arc<gan_studio::data::Dataset> {
-    use gan_studio::data::{LoadOptions, PreprocessConfig, load_dataset};
+    use gan_studio::data::PreprocessConfig;
     let bars = [
         "C2 E2 G2", "E2 D2 C2", "G2 A2 G2", "F2 E2 D2", "c2 B2 A2", "G4 E2",
     ];
@@ -371,19 +371,11 @@ fn tune_dataset(dir: &std::path::Path) -> Arc<gan_studio::data::Dataset> {
         }
         abc.push_str("\n\n");
     }
-    let path = dir.join("tunes.abc");
-    std::fs::write(&path, abc).unwrap();
     let config = PreprocessConfig {
         validation_fraction: 0.3,
         ..PreprocessConfig::tunes()
     };
-    let dataset = load_dataset(
-        &[DataSource::Abc(vec![path])],
-        &config,
-        &LoadOptions::default(),
-    )
-    .unwrap();
-    Arc::new(dataset)
+    engine_support::abc_dataset(&dir.join("tunes.abc"), &abc, &config)
 }
 
 #[test]

@@ -86,7 +86,7 @@ pub mod notes;
 pub mod phrase;
 pub mod pitch;
 pub mod plots;
-mod report;
+pub(crate) mod report;
 pub mod rhythm;
 pub mod scale;
 

@@ -22,17 +22,21 @@ pub fn tiny_dataset(dir: &std::path::Path) -> Arc<Dataset> {
         }
         abc.push_str("\n\n");
     }
-    let path = dir.join("tiny.abc");
-    std::fs::write(&path, abc).unwrap();
     let config = PreprocessConfig {
         window_steps: WINDOW,
         stride: 4,
         validation_fraction: 0.2,
         ..PreprocessConfig::default()
     };
+    abc_dataset(&dir.join("tiny.abc"), &abc, &config)
+}
+
+/// Writes `abc` to `path` and loads it as a data set with `config`.
+pub fn abc_dataset(path: &std::path::Path, abc: &str, config: &PreprocessConfig) -> Arc<Dataset> {
+    std::fs::write(path, abc).unwrap();
     let dataset = load_dataset(
-        &[DataSource::Abc(vec![path])],
-        &config,
+        &[DataSource::Abc(vec![path.to_path_buf()])],
+        config,
         &LoadOptions::default(),
     )
     .unwrap();
