@@ -80,12 +80,36 @@ impl Registry {
     fn remove_all(&mut self) {
         for path in std::mem::take(&mut self.paths).into_values() {
             let _ = match fs::symlink_metadata(&path) {
-                Ok(meta) if meta.is_dir() => fs::remove_dir_all(&path),
+                Ok(meta) if meta.is_dir() => remove_folder_in_use(&path),
                 Ok(_) => fs::remove_file(&path),
                 Err(_) => Ok(()),
             };
         }
     }
+}
+
+/// Removes a folder that another thread may still be writing into (a signal arrives while a
+/// command fills its temporary folder). A plain `remove_dir_all` can then fail with "folder
+/// not empty" when a file appears after it listed the folder; so the folder is first renamed
+/// aside (later files under the old path cannot be created), then removed, trying a few times.
+fn remove_folder_in_use(path: &Path) -> io::Result<()> {
+    let mut aside = path.as_os_str().to_owned();
+    aside.push(format!(".removing-{}", std::process::id()));
+    let aside = PathBuf::from(aside);
+    let target = if fs::rename(path, &aside).is_ok() {
+        aside.as_path()
+    } else {
+        path
+    };
+    let mut result = fs::remove_dir_all(target);
+    for _ in 0..5 {
+        if result.is_ok() || !target.exists() {
+            return Ok(());
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        result = fs::remove_dir_all(target);
+    }
+    result
 }
 
 static TRACKED: Mutex<Registry> = Mutex::new(Registry::new());
