@@ -37,6 +37,7 @@ fn weights() -> GeneratorWeights {
         output_bias: pseudo_random(V, 6, 0.5),
         position_embedding: Vec::new(),
         bar_embedding: Vec::new(),
+        lookback_embedding: Vec::new(),
     }
 }
 

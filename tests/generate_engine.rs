@@ -58,53 +58,69 @@ fn engine_matches_burn_forward() {
     assert!(worst < 1e-4, "largest logit difference {worst}");
 }
 
-/// A model of vocabulary v2 reads codes (token + place): the engine adds the same position
-/// and bar embeddings as the burn generator, and its weights survive the weights file.
+/// A model of vocabulary v2 reads codes (token + place, and the lookback where it reads
+/// one): the engine adds the same position, bar and lookback embeddings as the burn generator,
+/// its weights survive the weights file, and a model without the lookback ignores it.
 #[test]
-fn engine_matches_burn_forward_with_places() {
+fn engine_matches_burn_forward_with_places_and_lookback() {
     use gan_studio::generate::weights_file::{weights_from_bytes, weights_to_bytes};
     use gan_studio::music::Metre;
-    use gan_studio::music::tokens::{MODEL_VOCAB_SIZE, step_code};
+    use gan_studio::music::tokens::{
+        MODEL_VOCAB_SIZE, START_ID, lookback_of, sequence_code, step_code, step_code_with_lookback,
+    };
     let device = cpu_device();
-    let config = GeneratorConfig::new()
-        .with_vocab_size(MODEL_VOCAB_SIZE)
-        .with_places(true)
-        .with_embedding(12)
-        .with_hidden(24);
-    let generator = config.init(&device).unwrap();
-    assert!(generator.reads_places());
-    let weights = generator.to_weights().unwrap();
-    let (header, back) = weights_from_bytes(&weights_to_bytes(&weights, "t").unwrap()).unwrap();
-    assert_eq!(header.vocab_version, 2);
-    assert_eq!(back, weights);
-    let engine = LstmEngine::new(back).unwrap();
-    assert!(engine.reads_places());
     let metres: Vec<Metre> = ["6/8", "3/4", "4/4"]
         .iter()
         .map(|m| m.parse().unwrap())
         .collect();
-    let (batch, steps) = (3usize, 40usize);
-    let codes: Vec<i64> = (0..batch * steps)
-        .map(|i| {
-            let (b, t) = (i / steps, i % steps);
-            let token = ((i * 37 + 5) % 92) as u32;
-            i64::from(step_code(token, metres[b].place_id(t as u64)))
+    let (batch, steps) = (3usize, 80usize);
+    let codes: Vec<i64> = (0..batch)
+        .flat_map(|b| {
+            let sequence: Vec<u32> = std::iter::once(START_ID)
+                .chain((1..steps).map(|t| ((b * steps + t) * 37 % 90) as u32))
+                .collect();
+            let metre = metres[b];
+            (0..steps).map(move |t| i64::from(sequence_code(&sequence, t, metre)))
         })
         .collect();
-    let v = MODEL_VOCAB_SIZE;
-    let worst = largest_difference(&generator, &engine, &codes, batch, steps, v);
-    assert!(worst < 1e-4, "largest logit difference {worst}");
-    // Another place gives other logits: the places are read.
-    let mut a = engine.start(1);
-    let mut b = engine.start(1);
-    engine
-        .advance(&mut a, &[step_code(60, metres[0].place_id(0))])
-        .unwrap();
-    engine
-        .advance(&mut b, &[step_code(60, metres[0].place_id(5))])
-        .unwrap();
-    let (mut la, mut lb) = (Vec::new(), Vec::new());
-    engine.logits(&a, &mut la);
-    engine.logits(&b, &mut lb);
-    assert!(la.iter().zip(&lb).any(|(x, y)| (x - y).abs() > 1e-6));
+    // Every row reaches four bars back (48 steps in 6/8 and 3/4, 64 in 4/4).
+    assert!((0..batch).all(|b| lookback_of(codes[b * steps + steps - 1] as u32) > 0));
+    for lookback in [false, true] {
+        let config = GeneratorConfig::new()
+            .with_vocab_size(MODEL_VOCAB_SIZE)
+            .with_places(true)
+            .with_lookback(lookback)
+            .with_embedding(12)
+            .with_hidden(24);
+        let generator = config.init(&device).unwrap();
+        assert!(generator.reads_places());
+        let weights = generator.to_weights().unwrap();
+        assert_eq!(weights.reads_lookback(), lookback);
+        let (header, back) = weights_from_bytes(&weights_to_bytes(&weights, "t").unwrap()).unwrap();
+        assert_eq!((header.vocab_version, header.lookback), (2, lookback));
+        assert_eq!(back, weights);
+        let engine = LstmEngine::new(back).unwrap();
+        assert!(engine.reads_places());
+        let v = MODEL_VOCAB_SIZE;
+        let worst = largest_difference(&generator, &engine, &codes, batch, steps, v);
+        assert!(
+            worst < 1e-4,
+            "lookback {lookback}: largest logit difference {worst}"
+        );
+        // Another place gives other logits: the places are read; another lookback does so
+        // only for a model that reads it.
+        let place = |step| metres[0].place_id(step);
+        let logits_after = |code: u32| {
+            let mut state = engine.start(1);
+            engine.advance(&mut state, &[code]).unwrap();
+            let mut out = Vec::new();
+            engine.logits(&state, &mut out);
+            out
+        };
+        let differ = |a: &[f32], b: &[f32]| a.iter().zip(b).any(|(x, y)| (x - y).abs() > 1e-6);
+        let base = logits_after(step_code(60, place(0)));
+        assert!(differ(&base, &logits_after(step_code(60, place(5)))));
+        let recalled = logits_after(step_code_with_lookback(60, place(0), Some(40)));
+        assert_eq!(differ(&base, &recalled), lookback, "lookback {lookback}");
+    }
 }

@@ -127,6 +127,10 @@ pub struct TrainArgs {
     /// generator by the judge is kept in `best/`); 0 turns it off.
     #[arg(long, value_name = "N", default_value_t = 96)]
     pub judge_tunes: usize,
+    /// Let the generator read each step's lookback, the note four bars before it (whole
+    /// tunes only), so it can repeat and vary phrases.
+    #[arg(long, conflicts_with = "resume")]
+    pub lookback: bool,
     /// Steps of adversarial training (generator updates, after the MLE steps).
     #[arg(long, value_name = "N")]
     pub steps: Option<u64>,
@@ -456,6 +460,9 @@ fn config_from(args: &TrainArgs) -> anyhow::Result<TrainConfig> {
     set(&mut config.discriminator.dropout, a.d_dropout);
     set(&mut config.discriminator.noise_std, a.d_noise);
     set(&mut config.generator.noise_std, a.g_noise);
+    if a.lookback {
+        config.generator.lookback = true;
+    }
     set(
         &mut config.discriminator.minibatch_kernels,
         a.minibatch_kernels,

@@ -14,7 +14,9 @@
 
 use super::preprocess::{Layout, ShortPieces};
 use crate::music::Metre;
-use crate::music::tokens::{END_ID, PAD_ID, PITCH_TOKENS, REST_ID, START_ID, step_code};
+use crate::music::tokens::{
+    END_ID, PAD_ID, PITCH_TOKENS, REST_ID, START_ID, step_code_with_lookback,
+};
 
 /// One window: which piece, its first step, and the transposition of an augmented copy
 /// (0 for the piece itself).
@@ -98,12 +100,8 @@ pub fn push_tune_window(
 ) {
     let top = PITCH_TOKENS as i32 - 1;
     let len = ids.len() + 2;
-    for j in start..start + window {
-        if j >= len {
-            out.push(PAD_ID);
-            continue;
-        }
-        let token = if j == 0 {
+    let token_at = |j: usize| {
+        if j == 0 {
             START_ID
         } else if j == len - 1 {
             END_ID
@@ -114,9 +112,21 @@ pub fn push_tune_window(
             } else {
                 id
             }
-        };
-        // Index j predicts step j (the <start> marker predicts step 0).
-        out.push(step_code(token, metre.place_id(j as u64)));
+        }
+    };
+    for j in start..start + window {
+        if j >= len {
+            out.push(PAD_ID);
+            continue;
+        }
+        // Index j predicts step j (the <start> marker predicts step 0); its lookback is the
+        // step four bars before that (see `crate::music::tokens::sequence_code`).
+        let lookback = metre.lookback_index(j).map(token_at);
+        out.push(step_code_with_lookback(
+            token_at(j),
+            metre.place_id(j as u64),
+            lookback,
+        ));
     }
 }
 
@@ -191,8 +201,36 @@ mod tests {
     }
 
     #[test]
+    fn tune_windows_code_like_generation_with_the_lookback() {
+        use crate::music::tokens::{lookback_of, sequence_code};
+        let metre: Metre = "2/4".parse().unwrap();
+        // Five bars of 2/4 (40 steps): notes and holds.
+        let ids: Vec<u8> = (0..40u8)
+            .map(|k| if k % 3 == 0 { 30 + k } else { HOLD_ID as u8 })
+            .collect();
+        let mut out = Vec::new();
+        push_tune_window(&ids, metre, 0, 44, 0, &mut out);
+        // The sequence generation builds: <start>, the steps, <end>.
+        let sequence: Vec<u32> = std::iter::once(START_ID)
+            .chain(ids.iter().map(|&id| u32::from(id)))
+            .chain([END_ID])
+            .collect();
+        for (j, &code) in out.iter().enumerate().take(sequence.len()) {
+            assert_eq!(code, sequence_code(&sequence, j, metre), "index {j}");
+        }
+        // Four bars of 2/4 are 32 steps: index 32 predicts step 32, whose lookback is step 0.
+        assert_eq!(lookback_of(out[31]), 0);
+        assert_eq!(lookback_of(out[32]), u32::from(ids[0]) + 1);
+        assert_eq!(lookback_of(out[33]), u32::from(ids[1]) + 1);
+        // A later window keeps the lookback of its absolute indices.
+        let mut later = Vec::new();
+        push_tune_window(&ids, metre, 30, 10, 0, &mut later);
+        assert_eq!(later, out[30..40]);
+    }
+
+    #[test]
     fn tune_windows_carry_markers_places_and_padding() {
-        use crate::music::tokens::split_code;
+        use crate::music::tokens::{split_code, step_code};
         let hold = HOLD_ID as u8;
         let metre: Metre = "3/4".parse().unwrap();
         // Two steps: a note and its hold.

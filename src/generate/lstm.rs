@@ -4,7 +4,7 @@
 use crate::linalg::{PackedMatrix, gemm_add, sigmoid, tanh};
 use crate::model::weights::{GeneratorWeights, WeightsError};
 use crate::music::metre::{BARS, split_place};
-use crate::music::tokens::split_code;
+use crate::music::tokens::{lookback_of, split_code};
 
 use super::GenerateError;
 
@@ -23,6 +23,8 @@ pub struct LstmEngine {
     position_table: Vec<f32>,
     /// `[BARS, 4H]`: bar_embedding(b) x W_ih (empty for a v1 model).
     bar_table: Vec<f32>,
+    /// `[LOOKBACKS, 4H]`: lookback_embedding(l) x W_ih (empty for a model without lookback).
+    lookback_table: Vec<f32>,
     /// W_hh `[H, 4H]`, packed.
     hidden_packed: PackedMatrix,
     /// The output layer `[H, V]`, packed.
@@ -73,6 +75,7 @@ impl LstmEngine {
         let input_table = project(&weights.embedding[..v * e], &weights.gate_bias);
         let position_table = project(&weights.position_embedding, &zero);
         let bar_table = project(&weights.bar_embedding, &zero);
+        let lookback_table = project(&weights.lookback_embedding, &zero);
         let hidden_packed = PackedMatrix::new(&weights.hidden_weights, weights.hidden, h4);
         let output_packed = PackedMatrix::new(&weights.output_weights, weights.hidden, v);
         Ok(Self {
@@ -80,6 +83,7 @@ impl LstmEngine {
             input_table,
             position_table,
             bar_table,
+            lookback_table,
             hidden_packed,
             output_packed,
         })
@@ -141,6 +145,16 @@ impl LstmEngine {
                 let r = &self.bar_table[bar * h4..(bar + 1) * h4];
                 for ((g, p), r) in gates.iter_mut().zip(p).zip(r) {
                     *g += p + r;
+                }
+            }
+            if !self.lookback_table.is_empty() {
+                let l = lookback_of(code) as usize;
+                let row = self
+                    .lookback_table
+                    .get(l * h4..(l + 1) * h4)
+                    .ok_or(GenerateError::BadToken { id: code, vocab: v })?;
+                for (g, l) in gates.iter_mut().zip(row) {
+                    *g += l;
                 }
             }
         }
@@ -247,6 +261,7 @@ mod tests {
             output_bias: vec![0.0, 0.5],
             position_embedding: Vec::new(),
             bar_embedding: Vec::new(),
+            lookback_embedding: Vec::new(),
         }
     }
 

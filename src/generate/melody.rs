@@ -7,7 +7,7 @@ use rand::rngs::StdRng;
 
 use crate::music::tokens::{
     self, END_ID, EncodeOptions, HOLD_ID, PITCH_TOKENS, Prepare, REST_ID, START_ID, STEP,
-    decode_notes_lenient, step_code,
+    decode_notes_lenient, step_code_with_lookback,
 };
 use crate::music::{
     Key, KeySignatureChange, Metre, Mode, Note, Part, Piece, Pitch, Tick, TimeSignature,
@@ -242,14 +242,6 @@ fn sample_rows(
         )));
     }
     let places = model.reads_places();
-    // The code of the token at sequence index `j` (v2: index j predicts step j).
-    let code = |token: u32, j: usize| {
-        if places {
-            step_code(token, metre.place_id(j as u64))
-        } else {
-            token
-        }
-    };
     let mut state = model.start(rows);
     let context: Vec<u32> = if places {
         std::iter::once(START_ID)
@@ -261,9 +253,19 @@ fn sample_rows(
     } else {
         context.to_vec()
     };
+    // The code of `token` at sequence index `j` of a row that drew `drawn` after the context
+    // (v2: index j predicts step j, and looks back four bars from it).
+    let code = |token: u32, j: usize, drawn: &[u32]| {
+        if !places {
+            return token;
+        }
+        let before = |i: usize| context.get(i).or_else(|| drawn.get(i - context.len()));
+        let lookback = metre.lookback_index(j).and_then(before).copied();
+        step_code_with_lookback(token, metre.place_id(j as u64), lookback)
+    };
     let mut batch = vec![0u32; rows];
     for (j, &id) in context.iter().enumerate() {
-        batch.fill(code(id, j));
+        batch.fill(code(id, j, &[]));
         model.advance(&mut state, &batch)?;
     }
     let mut sounding = vec![
@@ -281,7 +283,7 @@ fn sample_rows(
         model.scores(&state, &mut scores)?;
         for row in 0..rows {
             if ended[row] {
-                batch[row] = code(REST_ID, context.len() + step);
+                batch[row] = code(REST_ID, context.len() + step, &out[row]);
                 continue;
             }
             rules.mask(
@@ -307,11 +309,11 @@ fn sample_rows(
                 .ok_or_else(|| GenerateError::Internal("no token can be drawn".into()))?;
             if id == END_ID {
                 ended[row] = true;
-                batch[row] = code(REST_ID, context.len() + step);
+                batch[row] = code(REST_ID, context.len() + step, &out[row]);
                 continue;
             }
             sounding[row] = (id as usize) < PITCH_TOKENS || (id == HOLD_ID && sounding[row]);
-            batch[row] = code(id, context.len() + step);
+            batch[row] = code(id, context.len() + step, &out[row]);
             out[row].push(id);
         }
         if ended.iter().all(|&e| e) {

@@ -44,6 +44,7 @@ fn random_weights(v: usize, hidden: usize, places: bool) -> TokenModel {
         output_bias: pseudo_random(v, 6, 0.5),
         position_embedding: table(POSITIONS, 7),
         bar_embedding: table(BARS, 8),
+        lookback_embedding: Vec::new(),
     };
     TokenModel::Lstm(LstmEngine::new(weights).unwrap())
 }

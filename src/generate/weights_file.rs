@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::model::weights::GeneratorWeights;
 use crate::music::metre::{BARS, POSITIONS};
-use crate::music::tokens::{OLDEST_VOCAB_VERSION, VOCAB_VERSION};
+use crate::music::tokens::{LOOKBACKS, OLDEST_VOCAB_VERSION, VOCAB_VERSION};
 
 use super::GenerateError;
 
@@ -29,6 +29,9 @@ pub struct WeightsHeader {
     /// Free text: where the weights come from (run, step).
     #[serde(default)]
     pub origin: String,
+    /// Whether the model reads each step's lookback (its embedding is then the last array).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub lookback: bool,
 }
 
 fn fnv1a(bytes: &[u8]) -> u64 {
@@ -48,6 +51,7 @@ pub fn weights_to_bytes(
         embedding_width: weights.embedding_width,
         hidden: weights.hidden,
         origin: origin.to_owned(),
+        lookback: weights.reads_lookback(),
     };
     let mut bytes = MAGIC.to_vec();
     let json = serde_json::to_string(&header)
@@ -64,8 +68,9 @@ pub fn weights_to_bytes(
     Ok(bytes)
 }
 
-/// The arrays in file order (the place embeddings last: empty in a v1 file).
-fn arrays(w: &GeneratorWeights) -> [&Vec<f32>; 8] {
+/// The arrays in file order (the place embeddings, then the lookback embedding, last: empty
+/// in a v1 file, and the lookback's in a file of a model without it).
+fn arrays(w: &GeneratorWeights) -> [&Vec<f32>; 9] {
     [
         &w.embedding,
         &w.input_weights,
@@ -75,6 +80,7 @@ fn arrays(w: &GeneratorWeights) -> [&Vec<f32>; 8] {
         &w.output_bias,
         &w.position_embedding,
         &w.bar_embedding,
+        &w.lookback_embedding,
     ]
 }
 
@@ -136,6 +142,11 @@ pub fn weights_from_bytes(bytes: &[u8]) -> Result<(WeightsHeader, GeneratorWeigh
     } else {
         (0, 0)
     };
+    let lookbacks = if header.lookback {
+        LOOKBACKS as usize
+    } else {
+        0
+    };
     let sizes = [
         v * e,
         e * 4 * h,
@@ -145,6 +156,7 @@ pub fn weights_from_bytes(bytes: &[u8]) -> Result<(WeightsHeader, GeneratorWeigh
         v,
         p * e,
         bars * e,
+        lookbacks * e,
     ];
     let data = &body[newline + 1..];
     let expected: usize = sizes.iter().sum::<usize>() * 4;
@@ -170,6 +182,7 @@ pub fn weights_from_bytes(bytes: &[u8]) -> Result<(WeightsHeader, GeneratorWeigh
         output_bias: take(sizes[5]),
         position_embedding: take(sizes[6]),
         bar_embedding: take(sizes[7]),
+        lookback_embedding: take(sizes[8]),
     };
     weights.validate().map_err(|e| e.to_string())?;
     if arrays(&weights)
@@ -199,6 +212,7 @@ mod tests {
             output_bias: n(3),
             position_embedding: Vec::new(),
             bar_embedding: Vec::new(),
+            lookback_embedding: Vec::new(),
         }
     }
 

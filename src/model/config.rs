@@ -61,6 +61,12 @@ pub struct GeneratorConfig {
     /// [`MODEL_VOCAB_SIZE`]. Off (v1) by default; training on whole tunes turns it on.
     #[config(default = false)]
     pub places: bool,
+    /// Whether the model also reads each step's lookback: the token of the step four bars
+    /// before the one it predicts (Magenta's Lookback RNN; see
+    /// [`crate::music::tokens::step_code_with_lookback`]), so it can repeat or vary a phrase
+    /// as folk tunes do. Needs `places`. Off by default (models trained before it read none).
+    #[config(default = false)]
+    pub lookback: bool,
 }
 
 impl GeneratorConfig {
@@ -69,6 +75,11 @@ impl GeneratorConfig {
         nonzero("the generator's vocabulary size", self.vocab_size)?;
         nonzero("the generator's embedding width", self.embedding)?;
         nonzero("the generator's hidden width", self.hidden)?;
+        if self.lookback && !self.places {
+            return Err(ModelError::Unsupported(
+                "a generator that reads the lookback must read places too",
+            ));
+        }
         if self.places && self.vocab_size != MODEL_VOCAB_SIZE {
             return Err(ModelError::Unsupported(
                 "a generator that reads places needs the vocabulary v2 size (93 tokens)",

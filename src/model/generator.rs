@@ -10,7 +10,8 @@ use burn::tensor::{Device, Int, Tensor};
 use super::config::{GeneratorConfig, ModelError};
 use super::fused_lstm::lstm_forward;
 use super::weights::GeneratorWeights;
-use crate::music::metre::{BARS, POSITIONS};
+use crate::music::metre::{BARS, PLACES, POSITIONS};
+use crate::music::tokens::LOOKBACKS;
 
 /// The LSTM generator (see [`GeneratorConfig`]).
 #[derive(Module, Debug)]
@@ -20,6 +21,8 @@ pub struct Generator {
     position_embedding: Option<Embedding>,
     /// The bar-number embedding of vocabulary v2 (`None` for v1).
     bar_embedding: Option<Embedding>,
+    /// The embedding of each step's lookback (`None` for a model that reads none).
+    lookback_embedding: Option<Embedding>,
     lstm: Lstm,
     output: Linear,
     noise: GaussianNoise,
@@ -39,6 +42,9 @@ impl GeneratorConfig {
             bar_embedding: self
                 .places
                 .then(|| EmbeddingConfig::new(BARS as usize, self.embedding).init(device)),
+            lookback_embedding: self
+                .lookback
+                .then(|| EmbeddingConfig::new(LOOKBACKS as usize, self.embedding).init(device)),
             lstm: LstmConfig::new(self.embedding, self.hidden, true).init(device),
             output: LinearConfig::new(self.hidden, self.vocab_size).init(device),
             noise: GaussianNoiseConfig::new(self.noise_std).init(),
@@ -67,10 +73,19 @@ impl Generator {
         };
         let v = self.vocab_size as i64;
         let tokens = codes.clone().remainder_scalar(v); // [b, t]
-        let places = codes.div_scalar(v); // [b, t]
+        let rest = codes.div_scalar(v); // [b, t]: place + PLACES * lookback
+        let places = rest.clone().remainder_scalar(i64::from(PLACES)); // [b, t]
         let position = places.clone().remainder_scalar(i64::from(POSITIONS)); // [b, t]
         let bar = places.div_scalar(i64::from(POSITIONS)); // [b, t]
-        self.embedding.forward(tokens) + positions.forward(position) + bars.forward(bar) // [b, t, E]
+        let embedded =
+            self.embedding.forward(tokens) + positions.forward(position) + bars.forward(bar); // [b, t, E]
+        match &self.lookback_embedding {
+            Some(lookbacks) => {
+                let lookback = rest.div_scalar(i64::from(PLACES)); // [b, t]
+                embedded + lookbacks.forward(lookback) // [b, t, E]
+            }
+            None => embedded,
+        }
     }
 
     /// The token ids of `[b, t]` ids or codes (the codes' tokens for a v2 model).
@@ -166,6 +181,7 @@ impl Generator {
         let weights = GeneratorWeights {
             position_embedding: table(&self.position_embedding)?,
             bar_embedding: table(&self.bar_embedding)?,
+            lookback_embedding: table(&self.lookback_embedding)?,
             vocab_size,
             embedding_width,
             hidden,

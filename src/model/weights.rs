@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::music::metre::{BARS, POSITIONS};
-use crate::music::tokens::MODEL_VOCAB_SIZE;
+use crate::music::tokens::{LOOKBACKS, MODEL_VOCAB_SIZE};
 
 /// The weights of an Embedding -> LSTM -> Linear generator as plain row-major arrays.
 ///
@@ -37,6 +37,11 @@ pub struct GeneratorWeights {
     /// `[BARS, E]`: the embedding of each bar id added to the token's; empty for v1.
     #[serde(default)]
     pub bar_embedding: Vec<f32>,
+    /// `[LOOKBACKS, E]`: the embedding of each lookback value added to the token's
+    /// ([`crate::music::tokens::step_code_with_lookback`]); empty for a model that reads no
+    /// lookback.
+    #[serde(default)]
+    pub lookback_embedding: Vec<f32>,
 }
 
 /// Weights whose sizes do not agree with their declared shape.
@@ -58,6 +63,11 @@ impl GeneratorWeights {
         !self.position_embedding.is_empty() || !self.bar_embedding.is_empty()
     }
 
+    /// Whether the model reads each step's lookback (see [`GeneratorWeights::lookback_embedding`]).
+    pub fn reads_lookback(&self) -> bool {
+        !self.lookback_embedding.is_empty()
+    }
+
     /// The token vocabulary version the model speaks: 2 when it reads places, else 1.
     pub fn vocab_version(&self) -> u32 {
         if self.reads_places() { 2 } else { 1 }
@@ -71,6 +81,13 @@ impl GeneratorWeights {
         } else {
             (0, 0)
         };
+        if self.reads_lookback() && !self.reads_places() {
+            return Err(WeightsError {
+                what: "the place embeddings of a model that reads the lookback",
+                got: 0,
+                expected: (POSITIONS + BARS) as usize * e,
+            });
+        }
         if self.reads_places() && v != MODEL_VOCAB_SIZE {
             return Err(WeightsError {
                 what: "the vocabulary of a model that reads places",
@@ -85,6 +102,15 @@ impl GeneratorWeights {
                 p * e,
             ),
             ("the bar embedding", self.bar_embedding.len(), bars * e),
+            (
+                "the lookback embedding",
+                self.lookback_embedding.len(),
+                if self.reads_lookback() {
+                    LOOKBACKS as usize * e
+                } else {
+                    0
+                },
+            ),
             ("the embedding", self.embedding.len(), v * e),
             ("the input weights", self.input_weights.len(), e * 4 * h),
             ("the hidden weights", self.hidden_weights.len(), h * 4 * h),

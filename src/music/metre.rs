@@ -43,6 +43,10 @@ pub const BARS: u32 = 32;
 /// How many place ids there are ([`place_id`] is below this).
 pub const PLACES: u32 = POSITIONS * BARS;
 
+/// How far back the lookback of a step reaches, in bars: the length of a folk phrase (see
+/// [`crate::music::tokens::step_code_with_lookback`]).
+pub const LOOKBACK_BARS: u32 = 4;
+
 /// One of the [`METRES`] the models know.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
@@ -125,6 +129,14 @@ impl Metre {
     pub fn bar_id(self, step: u64) -> u32 {
         let bar = u64::from(self.steps_per_bar());
         (step / bar).min(u64::from(BARS - 1)) as u32
+    }
+
+    /// The index, in a sequence `<start> s0 s1 ...`, of the step [`LOOKBACK_BARS`] bars
+    /// before the step that index `j` predicts (step `j`); `None` when the tune does not
+    /// reach that far back.
+    pub fn lookback_index(self, j: usize) -> Option<usize> {
+        let back = (LOOKBACK_BARS * self.steps_per_bar()) as usize;
+        j.checked_sub(back).map(|i| i + 1)
     }
 
     /// The place id of step `step` of a bar-aligned tune in this metre (see the module

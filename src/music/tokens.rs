@@ -25,6 +25,14 @@
 //! loss counts. Version-1 models read bare token ids and no places (every place is 0, so a
 //! code is its token) and stay usable.
 //!
+//! A code may also carry a *lookback* ([`step_code_with_lookback`], [`sequence_code`]): the
+//! token of the step [`LOOKBACK_BARS`](super::metre::LOOKBACK_BARS) bars before the one
+//! predicted, as in Magenta's Lookback RNN. Folk tunes repeat their phrases (the note that
+//! starts a step four bars back is the same one a third of the time in the Erk set, against
+//! an eighth of the time one bar back); a recurrent network cannot easily hold a phrase in its
+//! state, but with the lookback it can learn to repeat or vary one. Models that do not read
+//! the lookback ignore it. A code is `token + MODEL_VOCAB_SIZE * (place + PLACES * lookback)`.
+//!
 //! # Encoding
 //! Step `k` covers the 16th-note grid line `k` from tick 0 (lines as in
 //! [`GridTicks::line`] at the piece's resolution) up to line `k + 1`. A note from line `s` to
@@ -45,6 +53,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use super::melody::skyline;
+use super::metre::{Metre, PLACES};
 use super::transform::{Grid, GridTicks};
 use super::{Note, Part, Piece, Pitch, Tick, Velocity, sort_notes};
 
@@ -59,18 +68,53 @@ pub const PAD_ID: u32 = 92;
 /// The output size of a version-2 model: the tokens and [`PAD_ID`].
 pub const MODEL_VOCAB_SIZE: usize = 93;
 
-/// The code of a token at a place (see the module documentation): what a version-2 model
-/// reads at each index.
+/// The code of a token at a place, with no lookback (see the module documentation): what a
+/// version-2 model reads at each index.
 pub const fn step_code(token: u32, place: u32) -> u32 {
     token + MODEL_VOCAB_SIZE as u32 * place
 }
 
-/// Splits a code into its token and place.
+/// How many lookback values a code can carry: 0 for none, `1 + t` for token `t` (the padding
+/// token is never looked back to).
+pub const LOOKBACKS: u32 = MODEL_VOCAB_SIZE as u32;
+
+/// The code of a token at a place with its lookback: the token of the step
+/// [`LOOKBACK_BARS`](super::metre::LOOKBACK_BARS) bars before the step it predicts (`None`
+/// before the tune reaches that far back). Codes stay below `2^31`, so every backend's
+/// integer tensors hold them.
+pub const fn step_code_with_lookback(token: u32, place: u32, lookback: Option<u32>) -> u32 {
+    let lookback = match lookback {
+        Some(t) if t < PAD_ID => t + 1,
+        Some(_) => PAD_ID,
+        None => 0,
+    };
+    step_code(token, place + PLACES * lookback)
+}
+
+/// The code at index `j` of a version-2 sequence `<start> s0 s1 ...` in `metre`: the token
+/// `sequence[j]` with the place of the step it predicts and its lookback (read from
+/// `sequence`, which must hold index `j` and every index before it).
+pub fn sequence_code(sequence: &[u32], j: usize, metre: Metre) -> u32 {
+    let token = sequence.get(j).copied().unwrap_or(PAD_ID);
+    let lookback = metre
+        .lookback_index(j)
+        .and_then(|i| sequence.get(i))
+        .copied();
+    step_code_with_lookback(token, metre.place_id(j as u64), lookback)
+}
+
+/// Splits a code into its token and place (its lookback aside: [`lookback_of`]).
 pub const fn split_code(code: u32) -> (u32, u32) {
     (
         code % MODEL_VOCAB_SIZE as u32,
-        code / MODEL_VOCAB_SIZE as u32,
+        (code / MODEL_VOCAB_SIZE as u32) % PLACES,
     )
+}
+
+/// The lookback of a code: 0 for none, `1 + t` for token `t` (see
+/// [`step_code_with_lookback`]).
+pub const fn lookback_of(code: u32) -> u32 {
+    code / MODEL_VOCAB_SIZE as u32 / PLACES
 }
 /// How many distinct tokens there are (ids `0..VOCAB_SIZE`).
 pub const VOCAB_SIZE: usize = 92;
@@ -716,6 +760,30 @@ mod tests {
 
     fn encode(notes: &[Note]) -> Result<Vec<Token>, TokenError> {
         encode_notes(notes, 480, EncodeOptions::default())
+    }
+
+    #[test]
+    fn a_code_carries_its_lookback_four_bars_back_and_stays_below_2_pow_31() {
+        use crate::music::metre::{LOOKBACK_BARS, Metre, PLACES};
+        let metre = Metre::of(crate::music::TimeSignature::new(3, 4).unwrap()).unwrap();
+        let back = (LOOKBACK_BARS * metre.steps_per_bar()) as usize; // 48 steps
+        // <start>, then steps 0, 1, ... with distinct pitches so the lookback is traceable.
+        let sequence: Vec<u32> = std::iter::once(START_ID)
+            .chain((0..back as u32 + 5).map(|k| k % 80))
+            .collect();
+        for j in 0..sequence.len() {
+            let code = sequence_code(&sequence, j, metre);
+            assert_eq!(split_code(code), (sequence[j], metre.place_id(j as u64)));
+            // Index j predicts step j; four bars before it is step j - 48, at index j - 47.
+            let expected = j.checked_sub(back).map_or(0, |i| sequence[i + 1] + 1);
+            assert_eq!(lookback_of(code), expected, "index {j}");
+        }
+        assert_eq!(lookback_of(step_code(HOLD_ID, 7)), 0);
+        let largest = step_code_with_lookback(PAD_ID, PLACES - 1, Some(END_ID));
+        assert!(largest < 1 << 31, "{largest}");
+        assert_eq!(split_code(largest), (PAD_ID, PLACES - 1));
+        assert_eq!(lookback_of(largest), END_ID + 1);
+        assert!(LOOKBACKS > END_ID + 1);
     }
 
     #[test]

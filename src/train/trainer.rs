@@ -25,7 +25,7 @@ use crate::model::generator::ExportError;
 use crate::model::weights::GeneratorWeights;
 use crate::model::{Discriminator, Generator};
 use crate::music::Metre;
-use crate::music::tokens::{END_ID, PAD_ID, START_ID, step_code};
+use crate::music::tokens::{END_ID, PAD_ID, REST_ID, START_ID, sequence_code};
 
 /// The two phases of a run.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -620,12 +620,14 @@ pub fn sample_tokens(
     let model = generator.valid();
     let places = model.reads_places();
     let mut rng = StdRng::seed_from_u64(seed);
-    // The code of the token at sequence index `j` (v2: index j predicts step j).
-    let code = |token: u32, j: usize| {
+    // The code of the last token of `sequence` (v2: index j predicts step j, with its
+    // lookback).
+    let code_of_last = |sequence: &[u32]| {
+        let j = sequence.len().saturating_sub(1);
         if places {
-            step_code(token, metre.place_id(j as u64))
+            sequence_code(sequence, j, metre)
         } else {
-            token
+            sequence.get(j).copied().unwrap_or(REST_ID)
         }
     };
     let context: Vec<u32> = if places {
@@ -633,16 +635,14 @@ pub fn sample_tokens(
             .chain(primer.iter().copied())
             .collect()
     } else if primer.is_empty() {
-        vec![crate::music::tokens::REST_ID]
+        vec![REST_ID]
     } else {
         primer.to_vec()
     };
-    let mut index = context.len();
-    let codes: Vec<u32> = context
-        .iter()
-        .enumerate()
-        .map(|(j, &t)| code(t, j))
+    let codes: Vec<u32> = (1..=context.len())
+        .map(|n| code_of_last(&context[..n]))
         .collect();
+    let mut sequence = context;
     let mut input = rows_tensor(&[codes], device);
     let mut state = None;
     let mut out = Vec::with_capacity(length);
@@ -670,8 +670,8 @@ pub fn sample_tokens(
         if places && token == END_ID {
             break;
         }
-        input = rows_tensor(&[vec![code(token, index)]], device);
-        index += 1;
+        sequence.push(token);
+        input = rows_tensor(&[vec![code_of_last(&sequence)]], device);
     }
     Ok(out)
 }
