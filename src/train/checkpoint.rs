@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{OptimizerKind, TrainConfig};
 pub use super::store::{CheckpointError, FileEntry, fnv1a};
-use super::store::{Layout, Networks, check_dataset};
+use super::store::{Layout, ManifestFiles, Networks, check_dataset, config_error};
 use crate::data::DataSource;
 use crate::model::{Discriminator, Generator};
 use crate::music::tokens::{OLDEST_VOCAB_VERSION, VOCAB_VERSION};
@@ -76,9 +76,8 @@ pub struct Manifest {
     pub learning_rate_override: Option<f64>,
 }
 
-impl Manifest {
-    /// Its four binary files: generator, discriminator, and their optimizers' states.
-    pub fn files(&self) -> [&FileEntry; 4] {
+impl ManifestFiles for Manifest {
+    fn files(&self) -> [&FileEntry; 4] {
         [
             &self.generator,
             &self.discriminator,
@@ -170,14 +169,8 @@ pub struct CheckpointParts<'a> {
     pub learning_rate: f64,
     /// The data set's fingerprint.
     pub dataset_fingerprint: u64,
-    /// The generator.
-    pub generator: &'a Generator,
-    /// The discriminator.
-    pub discriminator: &'a Discriminator,
-    /// The generator's optimizer.
-    pub generator_optimizer: &'a ModuleOptimizer,
-    /// The discriminator's optimizer.
-    pub discriminator_optimizer: &'a ModuleOptimizer,
+    /// The networks and their optimizers.
+    pub networks: Networks<'a, Generator, Discriminator>,
     /// The kind of the generator's optimizer.
     pub generator_optimizer_kind: OptimizerKind,
     /// The kind of the discriminator's optimizer.
@@ -189,18 +182,7 @@ pub struct CheckpointParts<'a> {
 }
 
 /// A loaded checkpoint.
-pub struct Checkpoint {
-    /// Its manifest.
-    pub manifest: Manifest,
-    /// The generator, on the device given to [`load_checkpoint`].
-    pub generator: Generator,
-    /// The discriminator.
-    pub discriminator: Discriminator,
-    /// The generator's optimizer with its state.
-    pub generator_optimizer: ModuleOptimizer,
-    /// The discriminator's optimizer with its state.
-    pub discriminator_optimizer: ModuleOptimizer,
-}
+pub type Checkpoint = super::store::Checkpoint<Manifest, Generator, Discriminator>;
 
 /// The Adam optimizer a run uses (betas from its configuration, no weight decay).
 pub fn adam(config: &TrainConfig) -> ModuleOptimizer {
@@ -232,18 +214,12 @@ pub fn save_checkpoint(
     dir: &Path,
     parts: &CheckpointParts<'_>,
 ) -> Result<PathBuf, CheckpointError> {
-    let networks = Networks {
-        generator: parts.generator,
-        discriminator: parts.discriminator,
-        generator_optimizer: parts.generator_optimizer,
-        discriminator_optimizer: parts.discriminator_optimizer,
-    };
     let [
         generator,
         discriminator,
         generator_optimizer,
         discriminator_optimizer,
-    ] = LAYOUT.save_networks(dir, parts.step, &networks)?;
+    ] = LAYOUT.save_networks(dir, parts.step, &parts.networks)?;
     let manifest = Manifest {
         format: CHECKPOINT_FORMAT,
         vocab_version: if parts.config.generator.places {
@@ -264,7 +240,7 @@ pub fn save_checkpoint(
         data_sources: parts.data_sources.to_vec(),
         learning_rate_override: parts.learning_rate_override,
     };
-    LAYOUT.write_manifest(dir, &manifest, manifest.files())
+    LAYOUT.write_manifest(dir, &manifest)
 }
 
 /// Reads and checks the manifest of the checkpoint in `dir`, without loading weights.
@@ -284,10 +260,7 @@ pub fn read_manifest(dir: &Path) -> Result<Manifest, CheckpointError> {
             expected: VOCAB_VERSION,
         });
     }
-    let bad_config = |source| CheckpointError::Config {
-        path: path.clone(),
-        source,
-    };
+    let bad_config = config_error(&path);
     manifest.config.generator.validate().map_err(bad_config)?;
     manifest
         .config
@@ -314,10 +287,7 @@ pub fn load_checkpoint(
         expected_dataset,
     )?;
     let config = &manifest.config;
-    let bad_config = |source| CheckpointError::Config {
-        path: manifest_path.clone(),
-        source,
-    };
+    let bad_config = config_error(&manifest_path);
     let fresh = (
         config.generator.init(device).map_err(bad_config)?,
         config.discriminator.init(device).map_err(bad_config)?,
@@ -332,19 +302,11 @@ pub fn load_checkpoint(
             config.d_weight_decay,
         ),
     );
-    let (generator, discriminator, generator_optimizer, discriminator_optimizer) =
-        LAYOUT.load_networks(dir, manifest.files(), fresh)?;
-    Ok(Checkpoint {
-        manifest,
-        generator,
-        discriminator,
-        generator_optimizer,
-        discriminator_optimizer,
-    })
+    LAYOUT.load_checkpoint(dir, manifest, fresh)
 }
 
 /// Removes from the run folder `dir` what its checkpoint does not need (see
 /// [`Layout::remove_stale`]); done after every save and when a run is resumed.
 pub(crate) fn remove_stale(dir: &Path, manifest: &Manifest) {
-    LAYOUT.remove_stale(dir, manifest.files());
+    LAYOUT.remove_stale(dir, manifest);
 }

@@ -171,9 +171,29 @@ pub struct Networks<'a, G, D> {
     pub discriminator_optimizer: &'a ModuleOptimizer,
 }
 
-/// Networks and optimizers as loaded back (the optimizers are given fresh and returned with
-/// their saved state).
-pub type Loaded<G, D> = (G, D, ModuleOptimizer, ModuleOptimizer);
+/// Fresh networks and optimizers, to load a checkpoint's state into.
+pub type Fresh<G, D> = (G, D, ModuleOptimizer, ModuleOptimizer);
+
+/// A loaded checkpoint of any kind of run: its manifest `M`, its networks and their
+/// optimizers with their saved state.
+pub struct Checkpoint<M, G, D> {
+    /// Its manifest.
+    pub manifest: M,
+    /// The generator, on the device it was loaded to.
+    pub generator: G,
+    /// The discriminator.
+    pub discriminator: D,
+    /// The generator's optimizer with its state.
+    pub generator_optimizer: ModuleOptimizer,
+    /// The discriminator's optimizer with its state.
+    pub discriminator_optimizer: ModuleOptimizer,
+}
+
+/// A manifest names the four binary files of its checkpoint.
+pub trait ManifestFiles {
+    /// Its four binary files: generator, discriminator, and their optimizers' states.
+    fn files(&self) -> [&FileEntry; 4];
+}
 
 impl Layout {
     /// Whether `name` is one of this layout's binary files (of any step).
@@ -223,18 +243,17 @@ impl Layout {
         ])
     }
 
-    /// Replaces the manifest of `dir` atomically with `manifest` (which names `files`), then
-    /// removes what it no longer needs ([`Layout::remove_stale`]). Returns its path.
-    pub fn write_manifest<M: Serialize>(
+    /// Replaces the manifest of `dir` atomically with `manifest`, then removes what it no
+    /// longer needs ([`Layout::remove_stale`]). Returns its path.
+    pub fn write_manifest<M: Serialize + ManifestFiles>(
         &self,
         dir: &Path,
         manifest: &M,
-        files: [&FileEntry; 4],
     ) -> Result<PathBuf, CheckpointError> {
         let path = dir.join(self.manifest);
         let json = serde_json::to_vec_pretty(manifest).map_err(|e| bad(&path, e))?;
         write_atomic(&path, &json).map_err(|source| io_error(&path, source))?;
-        self.remove_stale(dir, files);
+        self.remove_stale(dir, manifest);
         Ok(path)
     }
 
@@ -255,23 +274,24 @@ impl Layout {
         Ok((manifest, path))
     }
 
-    /// Loads the networks and optimizer states named by `files` over the fresh ones given,
+    /// Loads the networks and optimizer states `manifest` names over the fresh ones given,
     /// checking each file's name, length and hash first. Every problem is an error naming
     /// the file.
-    pub fn load_networks<G: Module, D: Module>(
+    pub fn load_checkpoint<M: ManifestFiles, G: Module, D: Module>(
         &self,
         dir: &Path,
-        files: [&FileEntry; 4],
-        fresh: Loaded<G, D>,
-    ) -> Result<Loaded<G, D>, CheckpointError> {
+        manifest: M,
+        fresh: Fresh<G, D>,
+    ) -> Result<Checkpoint<M, G, D>, CheckpointError> {
         let (generator, discriminator, g_optimizer, d_optimizer) = fresh;
-        let [g, d, g_opt, d_opt] = files;
-        Ok((
-            self.load_module(dir, g, generator)?,
-            self.load_module(dir, d, discriminator)?,
-            self.load_optimizer(dir, g_opt, g_optimizer)?,
-            self.load_optimizer(dir, d_opt, d_optimizer)?,
-        ))
+        let [g, d, g_opt, d_opt] = manifest.files();
+        Ok(Checkpoint {
+            generator: self.load_module(dir, g, generator)?,
+            discriminator: self.load_module(dir, d, discriminator)?,
+            generator_optimizer: self.load_optimizer(dir, g_opt, g_optimizer)?,
+            discriminator_optimizer: self.load_optimizer(dir, d_opt, d_optimizer)?,
+            manifest,
+        })
     }
 
     fn load_module<M: Module>(
@@ -341,7 +361,8 @@ impl Layout {
     /// save killed before its manifest was written) and the temporary files a killed save
     /// left beside them, the manifest and the step log. Done after every save and when a run
     /// is resumed; best effort (a file left behind only costs disk space).
-    pub fn remove_stale(&self, dir: &Path, keep: [&FileEntry; 4]) {
+    pub fn remove_stale(&self, dir: &Path, manifest: &impl ManifestFiles) {
+        let keep = manifest.files();
         if let Ok(entries) = fs::read_dir(dir) {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
@@ -353,6 +374,15 @@ impl Layout {
         remove_atomic_leftovers(dir, |name| {
             self.owns(name) || name == self.manifest || name == STATS_FILE
         });
+    }
+}
+
+/// An error of a checkpoint whose recorded configuration cannot build a model
+/// (`manifest`: its path).
+pub fn config_error(manifest: &Path) -> impl Fn(ModelError) -> CheckpointError + Copy + '_ {
+    move |source| CheckpointError::Config {
+        path: manifest.to_path_buf(),
+        source,
     }
 }
 

@@ -20,6 +20,7 @@ use super::error::TrainError;
 use super::gan::{GanOptimizers, GanSettings, adversarial_step};
 use super::mle::{MleStats, mle_evaluate, mle_step_with_norm};
 use super::stats::{Phase, StepStats};
+use super::store::Networks;
 use crate::data::{DataSource, Dataset, Split, WindowRef};
 use crate::model::generator::ExportError;
 use crate::model::weights::GeneratorWeights;
@@ -425,10 +426,12 @@ impl Trainer {
             data_sources: &self.data_sources,
             learning_rate_override: self.learning_rate_override,
             dataset_fingerprint: self.fingerprint,
-            generator: &self.generator,
-            discriminator: &self.discriminator,
-            generator_optimizer: &self.generator_optimizer,
-            discriminator_optimizer: &self.discriminator_optimizer,
+            networks: Networks {
+                generator: &self.generator,
+                discriminator: &self.discriminator,
+                generator_optimizer: &self.generator_optimizer,
+                discriminator_optimizer: &self.discriminator_optimizer,
+            },
         };
         Ok(save_checkpoint(dir, &parts)?)
     }

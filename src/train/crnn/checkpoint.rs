@@ -10,13 +10,15 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::optim::ModuleOptimizer;
 use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
 use super::config::{CrnnTrainConfig, crnn_adam};
 use crate::model::crnn::{CrnnDiscriminator, CrnnGenerator};
-use crate::train::store::{CheckpointError, FileEntry, Layout, Networks, check_dataset};
+use crate::train::store::{
+    Checkpoint, CheckpointError, FileEntry, Layout, ManifestFiles, Networks, check_dataset,
+    config_error,
+};
 
 /// The version of this layout.
 pub const CRNN_CHECKPOINT_FORMAT: u32 = 1;
@@ -57,9 +59,8 @@ pub struct CrnnManifest {
     pub discriminator_optimizer: FileEntry,
 }
 
-impl CrnnManifest {
-    /// Its four binary files: generator, discriminator, and their optimizers' states.
-    pub fn files(&self) -> [&FileEntry; 4] {
+impl ManifestFiles for CrnnManifest {
+    fn files(&self) -> [&FileEntry; 4] {
         [
             &self.generator,
             &self.discriminator,
@@ -79,45 +80,22 @@ pub struct CrnnParts<'a> {
     pub step: u64,
     /// The data set's fingerprint.
     pub dataset_fingerprint: u64,
-    /// The generator.
-    pub generator: &'a CrnnGenerator,
-    /// The discriminator.
-    pub discriminator: &'a CrnnDiscriminator,
-    /// The generator's optimizer.
-    pub generator_optimizer: &'a ModuleOptimizer,
-    /// The discriminator's optimizer.
-    pub discriminator_optimizer: &'a ModuleOptimizer,
+    /// The networks and their optimizers.
+    pub networks: Networks<'a, CrnnGenerator, CrnnDiscriminator>,
 }
 
 /// A loaded checkpoint.
-pub struct CrnnCheckpoint {
-    /// Its manifest.
-    pub manifest: CrnnManifest,
-    /// The generator, on the device given to [`load_crnn_checkpoint`].
-    pub generator: CrnnGenerator,
-    /// The discriminator.
-    pub discriminator: CrnnDiscriminator,
-    /// The generator's optimizer with its state.
-    pub generator_optimizer: ModuleOptimizer,
-    /// The discriminator's optimizer with its state.
-    pub discriminator_optimizer: ModuleOptimizer,
-}
+pub type CrnnCheckpoint = Checkpoint<CrnnManifest, CrnnGenerator, CrnnDiscriminator>;
 
 /// Saves a checkpoint into the run folder `dir` (created if needed) and returns the
 /// manifest's path (see the module documentation for the layout).
 pub fn save_crnn_checkpoint(dir: &Path, parts: &CrnnParts<'_>) -> Result<PathBuf, CheckpointError> {
-    let networks = Networks {
-        generator: parts.generator,
-        discriminator: parts.discriminator,
-        generator_optimizer: parts.generator_optimizer,
-        discriminator_optimizer: parts.discriminator_optimizer,
-    };
     let [
         generator,
         discriminator,
         generator_optimizer,
         discriminator_optimizer,
-    ] = LAYOUT.save_networks(dir, parts.step, &networks)?;
+    ] = LAYOUT.save_networks(dir, parts.step, &parts.networks)?;
     let manifest = CrnnManifest {
         format: CRNN_CHECKPOINT_FORMAT,
         variant: CRNN_VARIANT.to_owned(),
@@ -130,7 +108,7 @@ pub fn save_crnn_checkpoint(dir: &Path, parts: &CrnnParts<'_>) -> Result<PathBuf
         generator_optimizer,
         discriminator_optimizer,
     };
-    LAYOUT.write_manifest(dir, &manifest, manifest.files())
+    LAYOUT.write_manifest(dir, &manifest)
 }
 
 /// Reads and checks the manifest of the C-RNN-GAN checkpoint in `dir`, without loading
@@ -154,10 +132,7 @@ pub fn read_crnn_manifest(dir: &Path) -> Result<CrnnManifest, CheckpointError> {
             manifest.variant
         )));
     }
-    let bad_config = |source| CheckpointError::Config {
-        path: path.clone(),
-        source,
-    };
+    let bad_config = config_error(&path);
     manifest.config.generator.validate().map_err(bad_config)?;
     manifest
         .config
@@ -184,30 +159,19 @@ pub fn load_crnn_checkpoint(
         expected_dataset,
     )?;
     let config = &manifest.config;
-    let bad_config = |source| CheckpointError::Config {
-        path: manifest_path.clone(),
-        source,
-    };
+    let bad_config = config_error(&manifest_path);
     let fresh = (
         config.generator.init(device).map_err(bad_config)?,
         config.discriminator.init(device).map_err(bad_config)?,
         crnn_adam(config),
         crnn_adam(config),
     );
-    let (generator, discriminator, generator_optimizer, discriminator_optimizer) =
-        LAYOUT.load_networks(dir, manifest.files(), fresh)?;
-    Ok(CrnnCheckpoint {
-        manifest,
-        generator,
-        discriminator,
-        generator_optimizer,
-        discriminator_optimizer,
-    })
+    LAYOUT.load_checkpoint(dir, manifest, fresh)
 }
 
 /// Removes from the run folder `dir` the C-RNN-GAN files the manifest does not name and the
 /// temporaries of killed saves (see [`Layout::remove_stale`]); done after every save and when
 /// a run is resumed.
 pub(crate) fn remove_stale(dir: &Path, manifest: &CrnnManifest) {
-    LAYOUT.remove_stale(dir, manifest.files());
+    LAYOUT.remove_stale(dir, manifest);
 }

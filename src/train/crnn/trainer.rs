@@ -17,6 +17,7 @@ use crate::model::crnn::{CrnnDiscriminator, CrnnGenerator};
 use crate::music::Piece;
 use crate::train::error::{TrainError, scalar};
 use crate::train::stats::{Phase, StepStats};
+use crate::train::store::Networks;
 use crate::train::trainer::dataset_fingerprint;
 
 /// The figures of one C-RNN-GAN step: the figures every run reports ([`StepStats`]), with
@@ -106,10 +107,12 @@ impl CrnnTrainer {
             seed: self.seed,
             step: self.step,
             dataset_fingerprint: self.fingerprint,
-            generator: &self.generator,
-            discriminator: &self.discriminator,
-            generator_optimizer: &self.generator_optimizer,
-            discriminator_optimizer: &self.discriminator_optimizer,
+            networks: Networks {
+                generator: &self.generator,
+                discriminator: &self.discriminator,
+                generator_optimizer: &self.generator_optimizer,
+                discriminator_optimizer: &self.discriminator_optimizer,
+            },
         };
         Ok(save_crnn_checkpoint(dir, &parts)?)
     }
