@@ -325,7 +325,7 @@ fn save_and_load_give_identical_outputs_and_the_same_next_steps() {
         assert_eq!(a, b);
     }
     // A damaged file is an error naming it, not a panic.
-    let file = run.join(&manifest.generator.name);
+    let file = run.join(&manifest.files.generator.name);
     let mut bytes = std::fs::read(&file).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xFF;

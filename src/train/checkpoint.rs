@@ -18,7 +18,7 @@ use serde::{Deserialize, Serialize};
 
 use super::config::{OptimizerKind, TrainConfig};
 pub use super::store::{CheckpointError, FileEntry, fnv1a};
-use super::store::{Layout, ManifestFiles, Networks, check_dataset, config_error};
+use super::store::{Layout, NetworkFiles, Networks, RunManifest, config_error};
 use crate::data::DataSource;
 use crate::model::{Discriminator, Generator};
 use crate::music::tokens::{OLDEST_VOCAB_VERSION, VOCAB_VERSION};
@@ -51,14 +51,9 @@ pub struct Manifest {
     /// [`TrainConfig::from_json`]).
     #[serde(deserialize_with = "config_with_defaults")]
     pub config: TrainConfig,
-    /// The generator's weights.
-    pub generator: FileEntry,
-    /// The discriminator's weights.
-    pub discriminator: FileEntry,
-    /// The generator's Adam state.
-    pub generator_optimizer: FileEntry,
-    /// The discriminator's Adam state.
-    pub discriminator_optimizer: FileEntry,
+    /// Its four binary files.
+    #[serde(flatten)]
+    pub files: NetworkFiles,
     /// The kind of the generator's optimizer state (Adam in the MLE phase; manifests from
     /// before this field: Adam).
     #[serde(default = "adam_kind")]
@@ -76,14 +71,12 @@ pub struct Manifest {
     pub learning_rate_override: Option<f64>,
 }
 
-impl ManifestFiles for Manifest {
-    fn files(&self) -> [&FileEntry; 4] {
-        [
-            &self.generator,
-            &self.discriminator,
-            &self.generator_optimizer,
-            &self.discriminator_optimizer,
-        ]
+impl RunManifest for Manifest {
+    fn files(&self) -> &NetworkFiles {
+        &self.files
+    }
+    fn dataset_fingerprint(&self) -> u64 {
+        self.dataset_fingerprint
     }
 }
 
@@ -214,12 +207,7 @@ pub fn save_checkpoint(
     dir: &Path,
     parts: &CheckpointParts<'_>,
 ) -> Result<PathBuf, CheckpointError> {
-    let [
-        generator,
-        discriminator,
-        generator_optimizer,
-        discriminator_optimizer,
-    ] = LAYOUT.save_networks(dir, parts.step, &parts.networks)?;
+    let files = LAYOUT.save_networks(dir, parts.step, &parts.networks)?;
     let manifest = Manifest {
         format: CHECKPOINT_FORMAT,
         vocab_version: if parts.config.generator.places {
@@ -231,10 +219,7 @@ pub fn save_checkpoint(
         step: parts.step,
         learning_rate: parts.learning_rate,
         config: parts.config.clone(),
-        generator,
-        discriminator,
-        generator_optimizer,
-        discriminator_optimizer,
+        files,
         generator_optimizer_kind: parts.generator_optimizer_kind,
         discriminator_optimizer_kind: parts.discriminator_optimizer_kind,
         data_sources: parts.data_sources.to_vec(),
@@ -280,29 +265,23 @@ pub fn load_checkpoint(
     expected_dataset: Option<u64>,
 ) -> Result<Checkpoint, CheckpointError> {
     let manifest = read_manifest(dir)?;
-    let manifest_path = dir.join(MANIFEST_FILE);
-    check_dataset(
-        &manifest_path,
-        manifest.dataset_fingerprint,
-        expected_dataset,
-    )?;
-    let config = &manifest.config;
-    let bad_config = config_error(&manifest_path);
-    let fresh = (
-        config.generator.init(device).map_err(bad_config)?,
-        config.discriminator.init(device).map_err(bad_config)?,
-        optimizer(
-            manifest.generator_optimizer_kind,
-            config,
-            config.g_weight_decay,
-        ),
-        optimizer(
-            manifest.discriminator_optimizer_kind,
-            config,
-            config.d_weight_decay,
-        ),
-    );
-    LAYOUT.load_checkpoint(dir, manifest, fresh)
+    LAYOUT.load_checkpoint(dir, manifest, expected_dataset, |manifest| {
+        let config = &manifest.config;
+        Ok((
+            config.generator.init(device)?,
+            config.discriminator.init(device)?,
+            optimizer(
+                manifest.generator_optimizer_kind,
+                config,
+                config.g_weight_decay,
+            ),
+            optimizer(
+                manifest.discriminator_optimizer_kind,
+                config,
+                config.d_weight_decay,
+            ),
+        ))
+    })
 }
 
 /// Removes from the run folder `dir` what its checkpoint does not need (see

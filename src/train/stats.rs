@@ -117,3 +117,17 @@ pub struct Validation {
     /// Share of positions whose most likely token is the right one (token GANs only).
     pub accuracy: Option<f32>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_token_runs_step_line_reads_and_writes_as_before_the_shared_figures() {
+        // A line the token trainer wrote before C-RNN-GAN shared these figures.
+        let line = r#"{"step":3,"epoch":0,"phase":"gan","g_loss":0.7,"accuracy":null,"d_loss":0.6,"d_real":0.5,"d_fake":0.4,"learning_rate":0.0002,"steps_per_second":9.5,"loss":"bce","d_learning_rate":0.0002,"wasserstein":null,"gradient_penalty":null,"g_grad_norm":1.5,"d_grad_norm":2.5,"d_updates":1}"#;
+        let stats: StepStats = serde_json::from_str(line).unwrap();
+        assert_eq!((stats.step, stats.g_frozen), (3, None));
+        assert_eq!(serde_json::to_string(&stats).unwrap(), line);
+    }
+}

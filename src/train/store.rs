@@ -155,9 +155,31 @@ pub struct Layout {
     pub prefix: &'static str,
 }
 
-/// The four binary files of a checkpoint: generator, discriminator, and their optimizers'
-/// states, in that order.
-pub type NetworkFiles = [FileEntry; 4];
+/// The four binary files of a checkpoint, as its manifest names them (flattened into the
+/// manifest's JSON object: `generator`, `discriminator`, `generator_optimizer`,
+/// `discriminator_optimizer`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetworkFiles {
+    /// The generator's weights.
+    pub generator: FileEntry,
+    /// The discriminator's weights.
+    pub discriminator: FileEntry,
+    /// The generator's optimizer state.
+    pub generator_optimizer: FileEntry,
+    /// The discriminator's optimizer state.
+    pub discriminator_optimizer: FileEntry,
+}
+
+impl NetworkFiles {
+    fn all(&self) -> [&FileEntry; 4] {
+        [
+            &self.generator,
+            &self.discriminator,
+            &self.generator_optimizer,
+            &self.discriminator_optimizer,
+        ]
+    }
+}
 
 /// The two networks and their optimizers, borrowed for saving.
 pub struct Networks<'a, G, D> {
@@ -189,10 +211,12 @@ pub struct Checkpoint<M, G, D> {
     pub discriminator_optimizer: ModuleOptimizer,
 }
 
-/// A manifest names the four binary files of its checkpoint.
-pub trait ManifestFiles {
-    /// Its four binary files: generator, discriminator, and their optimizers' states.
-    fn files(&self) -> [&FileEntry; 4];
+/// What the store reads in every kind of run's manifest.
+pub trait RunManifest {
+    /// Its four binary files.
+    fn files(&self) -> &NetworkFiles;
+    /// The fingerprint of the data set trained on.
+    fn dataset_fingerprint(&self) -> u64;
 }
 
 impl Layout {
@@ -226,26 +250,29 @@ impl Layout {
                 fnv1a: fnv1a(&bytes),
             })
         };
-        Ok([
-            record(
+        Ok(NetworkFiles {
+            generator: record(
                 "generator",
                 networks.generator.clone().into_record().into_bytes(),
             )?,
-            record(
+            discriminator: record(
                 "discriminator",
                 networks.discriminator.clone().into_record().into_bytes(),
             )?,
-            record("generator-adam", networks.generator_optimizer.into_bytes())?,
-            record(
+            generator_optimizer: record(
+                "generator-adam",
+                networks.generator_optimizer.into_bytes(),
+            )?,
+            discriminator_optimizer: record(
                 "discriminator-adam",
                 networks.discriminator_optimizer.into_bytes(),
             )?,
-        ])
+        })
     }
 
     /// Replaces the manifest of `dir` atomically with `manifest`, then removes what it no
     /// longer needs ([`Layout::remove_stale`]). Returns its path.
-    pub fn write_manifest<M: Serialize + ManifestFiles>(
+    pub fn write_manifest<M: Serialize + RunManifest>(
         &self,
         dir: &Path,
         manifest: &M,
@@ -274,17 +301,31 @@ impl Layout {
         Ok((manifest, path))
     }
 
-    /// Loads the networks and optimizer states `manifest` names over the fresh ones given,
-    /// checking each file's name, length and hash first. Every problem is an error naming
-    /// the file.
-    pub fn load_checkpoint<M: ManifestFiles, G: Module, D: Module>(
+    /// Loads the checkpoint `manifest` describes: refuses a run trained on another data set
+    /// than `expected_dataset`, builds fresh networks and optimizers from the manifest
+    /// (`fresh`), then loads the state of each from its file, checking the file's name,
+    /// length and hash first. Every problem is an error naming the file.
+    pub fn load_checkpoint<M: RunManifest, G: Module, D: Module>(
         &self,
         dir: &Path,
         manifest: M,
-        fresh: Fresh<G, D>,
+        expected_dataset: Option<u64>,
+        fresh: impl FnOnce(&M) -> Result<Fresh<G, D>, ModelError>,
     ) -> Result<Checkpoint<M, G, D>, CheckpointError> {
-        let (generator, discriminator, g_optimizer, d_optimizer) = fresh;
-        let [g, d, g_opt, d_opt] = manifest.files();
+        let path = dir.join(self.manifest);
+        let found = manifest.dataset_fingerprint();
+        if let Some(expected) = expected_dataset
+            && found != expected
+        {
+            return Err(CheckpointError::Dataset {
+                path,
+                found,
+                expected,
+            });
+        }
+        let (generator, discriminator, g_optimizer, d_optimizer) =
+            fresh(&manifest).map_err(config_error(&path))?;
+        let [g, d, g_opt, d_opt] = manifest.files().all();
         Ok(Checkpoint {
             generator: self.load_module(dir, g, generator)?,
             discriminator: self.load_module(dir, d, discriminator)?,
@@ -361,8 +402,8 @@ impl Layout {
     /// save killed before its manifest was written) and the temporary files a killed save
     /// left beside them, the manifest and the step log. Done after every save and when a run
     /// is resumed; best effort (a file left behind only costs disk space).
-    pub fn remove_stale(&self, dir: &Path, manifest: &impl ManifestFiles) {
-        let keep = manifest.files();
+    pub fn remove_stale(&self, dir: &Path, manifest: &impl RunManifest) {
+        let keep = manifest.files().all();
         if let Ok(entries) = fs::read_dir(dir) {
             for entry in entries.flatten() {
                 let name = entry.file_name().to_string_lossy().into_owned();
@@ -383,22 +424,6 @@ pub fn config_error(manifest: &Path) -> impl Fn(ModelError) -> CheckpointError +
     move |source| CheckpointError::Config {
         path: manifest.to_path_buf(),
         source,
-    }
-}
-
-/// A run trained on another data set than `expected` is refused (`manifest`: its path).
-pub fn check_dataset(
-    manifest: &Path,
-    found: u64,
-    expected: Option<u64>,
-) -> Result<(), CheckpointError> {
-    match expected {
-        Some(expected) if found != expected => Err(CheckpointError::Dataset {
-            path: manifest.to_path_buf(),
-            found,
-            expected,
-        }),
-        _ => Ok(()),
     }
 }
 

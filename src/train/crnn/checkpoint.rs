@@ -16,8 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::config::{CrnnTrainConfig, crnn_adam};
 use crate::model::crnn::{CrnnDiscriminator, CrnnGenerator};
 use crate::train::store::{
-    Checkpoint, CheckpointError, FileEntry, Layout, ManifestFiles, Networks, check_dataset,
-    config_error,
+    Checkpoint, CheckpointError, Layout, NetworkFiles, Networks, RunManifest, config_error,
 };
 
 /// The version of this layout.
@@ -49,24 +48,17 @@ pub struct CrnnManifest {
     pub step: u64,
     /// The run's configuration.
     pub config: CrnnTrainConfig,
-    /// The generator's weights.
-    pub generator: FileEntry,
-    /// The discriminator's weights.
-    pub discriminator: FileEntry,
-    /// The generator's Adam state.
-    pub generator_optimizer: FileEntry,
-    /// The discriminator's Adam state.
-    pub discriminator_optimizer: FileEntry,
+    /// Its four binary files.
+    #[serde(flatten)]
+    pub files: NetworkFiles,
 }
 
-impl ManifestFiles for CrnnManifest {
-    fn files(&self) -> [&FileEntry; 4] {
-        [
-            &self.generator,
-            &self.discriminator,
-            &self.generator_optimizer,
-            &self.discriminator_optimizer,
-        ]
+impl RunManifest for CrnnManifest {
+    fn files(&self) -> &NetworkFiles {
+        &self.files
+    }
+    fn dataset_fingerprint(&self) -> u64 {
+        self.dataset_fingerprint
     }
 }
 
@@ -90,12 +82,7 @@ pub type CrnnCheckpoint = Checkpoint<CrnnManifest, CrnnGenerator, CrnnDiscrimina
 /// Saves a checkpoint into the run folder `dir` (created if needed) and returns the
 /// manifest's path (see the module documentation for the layout).
 pub fn save_crnn_checkpoint(dir: &Path, parts: &CrnnParts<'_>) -> Result<PathBuf, CheckpointError> {
-    let [
-        generator,
-        discriminator,
-        generator_optimizer,
-        discriminator_optimizer,
-    ] = LAYOUT.save_networks(dir, parts.step, &parts.networks)?;
+    let files = LAYOUT.save_networks(dir, parts.step, &parts.networks)?;
     let manifest = CrnnManifest {
         format: CRNN_CHECKPOINT_FORMAT,
         variant: CRNN_VARIANT.to_owned(),
@@ -103,10 +90,7 @@ pub fn save_crnn_checkpoint(dir: &Path, parts: &CrnnParts<'_>) -> Result<PathBuf
         seed: parts.seed,
         step: parts.step,
         config: parts.config.clone(),
-        generator,
-        discriminator,
-        generator_optimizer,
-        discriminator_optimizer,
+        files,
     };
     LAYOUT.write_manifest(dir, &manifest)
 }
@@ -152,21 +136,15 @@ pub fn load_crnn_checkpoint(
     expected_dataset: Option<u64>,
 ) -> Result<CrnnCheckpoint, CheckpointError> {
     let manifest = read_crnn_manifest(dir)?;
-    let manifest_path = dir.join(CRNN_MANIFEST_FILE);
-    check_dataset(
-        &manifest_path,
-        manifest.dataset_fingerprint,
-        expected_dataset,
-    )?;
-    let config = &manifest.config;
-    let bad_config = config_error(&manifest_path);
-    let fresh = (
-        config.generator.init(device).map_err(bad_config)?,
-        config.discriminator.init(device).map_err(bad_config)?,
-        crnn_adam(config),
-        crnn_adam(config),
-    );
-    LAYOUT.load_checkpoint(dir, manifest, fresh)
+    LAYOUT.load_checkpoint(dir, manifest, expected_dataset, |manifest| {
+        let config = &manifest.config;
+        Ok((
+            config.generator.init(device)?,
+            config.discriminator.init(device)?,
+            crnn_adam(config),
+            crnn_adam(config),
+        ))
+    })
 }
 
 /// Removes from the run folder `dir` the C-RNN-GAN files the manifest does not name and the
