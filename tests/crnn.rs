@@ -15,10 +15,10 @@ use gan_studio::model::crnn::{
 use gan_studio::music::Pitch;
 use gan_studio::train::crnn::step::{GanSettings, discriminator_step, gan_step, mle_step};
 use gan_studio::train::crnn::{
-    CRNN_STATS_FILE, CrnnRunOptions, CrnnStepStats, CrnnTrainConfig, CrnnTrainer, crnn_adam,
-    noise_tensor, read_crnn_manifest, run_crnn_cli,
+    CrnnStepStats, CrnnTrainConfig, CrnnTrainer, crnn_adam, noise_tensor, read_crnn_manifest,
 };
-use gan_studio::train::{Phase, TrainError};
+use gan_studio::train::worker::STATS_FILE;
+use gan_studio::train::{Phase, StepStats, TrainError, TrainMessage, TrainWorker, WorkerOptions};
 
 /// burn's RNG is global to the process: tests that seed it and create models run one at a
 /// time, or another test's draws fall between a seed and its model.
@@ -214,8 +214,18 @@ fn gan_steps_follow_the_freezing_rule() {
         }
         let (g, d) = (s.g_adversarial.unwrap(), s.d_loss.unwrap());
         assert!(g.is_finite() && d.is_finite() && s.g_loss.is_finite());
-        assert_eq!(s.g_frozen, g < 0.7 * d, "step {}: G {g} D {d}", s.step);
-        assert_eq!(s.d_frozen, d < 0.7 * g, "step {}: G {g} D {d}", s.step);
+        assert_eq!(
+            s.g_frozen,
+            Some(g < 0.7 * d),
+            "step {}: G {g} D {d}",
+            s.step
+        );
+        assert_eq!(
+            s.d_frozen,
+            Some(d < 0.7 * g),
+            "step {}: G {g} D {d}",
+            s.step
+        );
         let (real, fake) = (s.d_real.unwrap(), s.d_fake.unwrap());
         assert!((0.0..=1.0).contains(&real) && (0.0..=1.0).contains(&fake));
     }
@@ -315,7 +325,7 @@ fn save_and_load_give_identical_outputs_and_the_same_next_steps() {
         assert_eq!(a, b);
     }
     // A damaged file is an error naming it, not a panic.
-    let file = run.join(&manifest.generator.name);
+    let file = run.join(&manifest.files.generator.name);
     let mut bytes = std::fs::read(&file).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0xFF;
@@ -349,39 +359,135 @@ fn samples_are_valid_monophonic_pieces_on_the_sixteenth_grid() {
     }
 }
 
+/// Drives a C-RNN-GAN run on the training worker (as the studio and `gan-studio train` do)
+/// into the run folder `out`; returns every message it sent.
+fn run_on_worker(
+    make: impl FnOnce() -> Result<CrnnTrainer, TrainError> + Send + 'static,
+    out: &std::path::Path,
+) -> Vec<TrainMessage> {
+    let options = WorkerOptions {
+        run_dir: Some(out.to_path_buf()),
+        ..WorkerOptions::default()
+    };
+    let worker = TrainWorker::spawn(make, options).unwrap();
+    let mut messages = Vec::new();
+    while let Some(message) = worker.recv() {
+        if let TrainMessage::Failed(error) = &message {
+            panic!("the run failed: {error}");
+        }
+        messages.push(message);
+    }
+    messages
+}
+
+fn steps_of(messages: &[TrainMessage]) -> Vec<u64> {
+    messages
+        .iter()
+        .filter_map(|m| match m {
+            TrainMessage::Step(s) => Some(s.step),
+            _ => None,
+        })
+        .collect()
+}
+
 #[test]
-fn the_headless_run_writes_stats_and_resumes() {
+fn the_worker_runs_crnn_with_samples_and_an_appended_step_log_and_resumes() {
     let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
     let dir = tempfile::tempdir().unwrap();
-    let dataset = arpeggio_dataset(dir.path());
+    let dataset = std::sync::Arc::new(arpeggio_dataset(dir.path()));
     let out = dir.path().join("run");
     let config = small_config(2, 3).with_checkpoint_every(2);
-    let mut options = CrnnRunOptions {
-        steps: 3,
-        out: out.clone(),
-        seed: 6,
-        resume: false,
-        backend: gan_studio::train::backend::BackendChoice::Cpu,
-    };
-    let mut seen = Vec::new();
-    run_crnn_cli(&dataset, config.clone(), &options, |s| seen.push(s.step)).unwrap();
-    assert_eq!(seen, vec![1, 2, 3]);
+    let (data, cfg) = (dataset.clone(), config.clone());
+    let messages = run_on_worker(
+        move || {
+            let mut trainer = CrnnTrainer::new(cfg, &data, 6, &device())?;
+            trainer.stop_after(3);
+            Ok(trainer)
+        },
+        &out,
+    );
+    assert_eq!(steps_of(&messages), vec![1, 2, 3]);
     assert_eq!(read_crnn_manifest(&out).unwrap().step, 3);
-    // Resuming runs to the end of both phases (steps 0 = until done).
-    options.resume = true;
-    options.steps = 0;
-    run_crnn_cli(&dataset, config, &options, |s| seen.push(s.step)).unwrap();
-    assert_eq!(seen, vec![1, 2, 3, 4, 5]);
-    let text = std::fs::read_to_string(out.join(CRNN_STATS_FILE)).unwrap();
-    let stats: Vec<CrnnStepStats> = text
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
+    // Each epoch ends with a melody of one window's notes, and validation figures.
+    let per_epoch = CrnnTrainer::new(config.clone(), &dataset, 6, &device())
+        .unwrap()
+        .steps_per_epoch();
+    let samples: Vec<_> = messages
+        .iter()
+        .filter_map(|m| match m {
+            TrainMessage::Sample { piece, tokens, .. } => Some((piece.clone(), tokens.len())),
+            _ => None,
+        })
         .collect();
+    assert_eq!(
+        samples.len() as u64,
+        3 / per_epoch,
+        "{per_epoch} steps per epoch"
+    );
+    for (piece, pitches) in &samples {
+        assert_eq!(piece.as_ref().unwrap().note_count(), EVENTS);
+        assert_eq!(*pitches, EVENTS);
+    }
+    // The step log is appended at each step, before any checkpoint: it holds step 3 too.
+    let logged = |out: &std::path::Path| -> Vec<CrnnStepStats> {
+        std::fs::read_to_string(out.join(STATS_FILE))
+            .unwrap()
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    assert_eq!(logged(&out).len(), 3);
+    // Resuming runs to the end of both phases.
+    let (data, from) = (dataset.clone(), out.clone());
+    let messages = run_on_worker(move || CrnnTrainer::load(&from, &data, &device()), &out);
+    assert_eq!(steps_of(&messages), vec![4, 5]);
+    let stats = logged(&out);
     let steps: Vec<u64> = stats.iter().map(|s| s.step).collect();
     assert_eq!(steps, vec![1, 2, 3, 4, 5]);
     assert_eq!(stats[1].phase, Phase::Mle);
     assert_eq!(stats[2].phase, Phase::Gan);
-    assert!(stats[4].d_loss.is_some());
+    assert!(stats[4].d_loss.is_some() && stats[4].g_frozen.is_some());
+}
+
+/// A run folder written before C-RNN-GAN runs went through the worker (its step log rewritten
+/// at each checkpoint, one line per step in C-RNN-GAN's own shape) resumes: its lines up to
+/// the checkpoint are kept and read as the shared step figures, the new ones appended.
+#[test]
+fn a_crnn_run_folder_of_the_earlier_layout_resumes() {
+    let _rng = RNG.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = std::sync::Arc::new(arpeggio_dataset(dir.path()));
+    let out = dir.path().join("run");
+    let mut trainer = CrnnTrainer::new(small_config(1, 2), &dataset, 4, &device()).unwrap();
+    trainer.step().unwrap();
+    trainer.step().unwrap();
+    trainer.save(&out).unwrap();
+    // The lines the earlier headless run wrote, as it wrote them (and one of a step after
+    // the checkpoint, which a resume drops).
+    let old = [
+        r#"{"step":1,"epoch":0,"phase":"mle","g_loss":0.9,"g_adversarial":null,"d_loss":null,"d_real":null,"d_fake":null,"g_frozen":false,"d_frozen":false,"learning_rate":0.01}"#,
+        r#"{"step":2,"epoch":0,"phase":"gan","g_loss":0.1,"g_adversarial":0.7,"d_loss":0.6,"d_real":0.5,"d_fake":0.4,"g_frozen":false,"d_frozen":true,"learning_rate":0.01}"#,
+        r#"{"step":3,"epoch":0,"phase":"gan","g_loss":0.1,"g_adversarial":0.7,"d_loss":0.6,"d_real":0.5,"d_fake":0.4,"g_frozen":false,"d_frozen":false,"learning_rate":0.01}"#,
+    ];
+    std::fs::write(out.join(STATS_FILE), old.join("\n") + "\n").unwrap();
+    let (data, from) = (dataset.clone(), out.clone());
+    let messages = run_on_worker(move || CrnnTrainer::load(&from, &data, &device()), &out);
+    assert_eq!(steps_of(&messages), vec![3]);
+    let text = std::fs::read_to_string(out.join(STATS_FILE)).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(
+        &lines[..2],
+        &old[..2],
+        "the earlier lines are kept as written"
+    );
+    let stats: Vec<StepStats> = lines
+        .iter()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(stats.len(), 3);
+    assert_eq!(stats[1].d_frozen, Some(true));
+    assert_eq!(stats[2].step, 3);
+    assert_eq!(read_crnn_manifest(&out).unwrap().step, 3);
 }
 
 /// Prints the milliseconds per MLE and per adversarial step at the default configuration

@@ -1,6 +1,6 @@
 //! The Train panel hosted alone in an egui_kittest harness, driven by the labels a user
 //! reads: load the demo set, start a tiny run, watch the charts fill, play a sample, pause,
-//! single-step, stop.
+//! single-step, stop; the same for a C-RNN-GAN run, which also resumes.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -9,8 +9,10 @@ use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
+use gan_studio::model::crnn::{CrnnDiscriminatorConfig, CrnnGeneratorConfig};
 use gan_studio::model::{DiscriminatorConfig, GeneratorConfig};
 use gan_studio::train::TrainConfig;
+use gan_studio::train::crnn::CrnnTrainConfig;
 use gan_studio::ui::{Notifications, TrainPanel, TrainPanelAction, TrainState};
 
 /// What the harness hosts: the panel, the notifications it reports to, and the actions it
@@ -201,6 +203,95 @@ fn a_wasserstein_run_charts_the_critic_and_its_estimate() {
     );
     harness.get_by_label("Stop").click();
     wait_for(&mut harness, "the end of the run", |h| {
+        matches!(h.panel.state(), TrainState::Finished { .. })
+    });
+}
+
+/// A C-RNN-GAN small enough that a step takes milliseconds: hidden width 8, windows of 8 notes,
+/// batches of 4; many steps, so the run is still going when the test stops it.
+fn tiny_crnn_config() -> CrnnTrainConfig {
+    CrnnTrainConfig::new(
+        CrnnGeneratorConfig::new().with_hidden(8),
+        CrnnDiscriminatorConfig::new().with_hidden(8),
+    )
+    .with_events(8)
+    .with_stride(4)
+    .with_batch_size(4)
+    .with_mle_steps(5_000)
+    .with_gan_steps(5_000)
+    .with_checkpoint_every(0)
+}
+
+#[test]
+fn a_crnn_run_charts_its_losses_makes_samples_stops_and_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let mut harness = harness(runs.clone());
+    harness
+        .state_mut()
+        .panel
+        .set_crnn_config(tiny_crnn_config());
+    harness.get_by_label("Demo melodies").click();
+    wait_for(&mut harness, "the demo set", |h| {
+        h.panel.dataset().is_some()
+    });
+    harness.get_by_label("Start").click();
+    wait_for(&mut harness, "loss points", |h| {
+        h.panel.loss_point_count() > 0
+    });
+    assert_eq!(harness.state().panel.state(), &TrainState::Running);
+    harness.get_by_label("Pre-training loss (squared error of the next note)");
+
+    // An epoch ends with a melody of one window's notes, which the user can play.
+    wait_for(&mut harness, "a sample", |h| !h.panel.samples().is_empty());
+    let sample = harness.state().panel.samples()[0].clone();
+    let piece = sample.piece.expect("a C-RNN-GAN sample is a melody");
+    assert_eq!(piece.note_count(), 8);
+    assert_eq!(piece.title, "Sample of epoch 0");
+    harness.get_all_by_label("Play").next().unwrap().click();
+    harness.step();
+    harness.step();
+    assert!(
+        matches!(harness.state().actions.as_slice(), [TrainPanelAction::Play(p)] if p.note_count() == 8),
+        "{:?}",
+        harness.state().actions
+    );
+
+    // Pause and a single step work as for the token GANs.
+    harness.get_by_label("Pause").click();
+    wait_for(&mut harness, "the pause", |h| {
+        h.panel.state() == &TrainState::Paused
+    });
+    let paused_at = harness.state().panel.steps_done();
+    harness.get_by_label("Single step").click();
+    wait_for(&mut harness, "the single step", |h| {
+        h.panel.steps_done() == paused_at + 1
+    });
+
+    harness.get_by_label("Stop").click();
+    wait_for(&mut harness, "the end of the run", |h| {
+        matches!(h.panel.state(), TrainState::Finished { .. })
+    });
+    let stopped = paused_at + 1;
+    assert_eq!(
+        harness.state().panel.state(),
+        &TrainState::Finished { step: stopped }
+    );
+    let run_dir = harness.state().panel.run_dir().unwrap().to_path_buf();
+    assert!(run_dir.starts_with(&runs), "{}", run_dir.display());
+    assert!(run_dir.join("crnn-checkpoint.json").is_file());
+
+    // Resuming the folder goes on from the step it stopped at.
+    let ctx = harness.ctx.clone();
+    let host = harness.state_mut();
+    host.panel
+        .resume_from(&ctx, run_dir.clone(), &mut host.notifications);
+    wait_for(&mut harness, "steps after the resume", |h| {
+        h.panel.steps_done() > stopped
+    });
+    assert_eq!(harness.state().panel.run_dir(), Some(run_dir.as_path()));
+    harness.get_by_label("Stop").click();
+    wait_for(&mut harness, "the end of the resumed run", |h| {
         matches!(h.panel.state(), TrainState::Finished { .. })
     });
 }

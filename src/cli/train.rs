@@ -3,7 +3,8 @@
 //! worker) next to the checkpoint.
 //!
 //! The configuration is built in this order, each layer over the previous one: the defaults
-//! of the loss (`--variant`, default BCE; see [`TrainConfig::for_loss`]), or the `--config`
+//! of the loss (`--variant`, default BCE; see [`TrainConfig::for_loss`]), or a preset of the
+//! studio's catalogue (`--preset NAME`, see [`Preset`]), or the `--config`
 //! JSON file (partial files take the defaults of their `loss`); then `--variant`, when it
 //! names another loss than the file, switches to that loss with its paper settings; then
 //! each hyperparameter flag. A resumed run uses its checkpoint's configuration (only the
@@ -27,9 +28,10 @@ use crate::train::backend::{BackendChoice, select};
 use crate::train::checkpoint::MANIFEST_FILE;
 use crate::train::config::{GanLoss, GeneratorOutput};
 use crate::train::crnn::checkpoint::CRNN_MANIFEST_FILE;
+use crate::train::run::is_crnn_run;
 use crate::train::{
-    StepStats, TrainConfig, TrainControl, TrainMessage, TrainWorker, Trainer, WorkerOptions,
-    device_name, read_manifest,
+    Preset, RunConfig, StepStats, TrainConfig, TrainControl, TrainMessage, TrainWorker, Trainer,
+    WorkerOptions, device_name, read_manifest,
 };
 
 /// The training variants `--variant` offers.
@@ -102,13 +104,17 @@ pub struct TrainArgs {
     /// The adversarial loss, with its paper's settings.
     #[arg(long, value_enum)]
     pub variant: Option<Variant>,
+    /// Start from a preset of the studio's catalogue: quick-look, standard, wgan-noise-l2 or
+    /// crnn (the hyperparameter flags still apply over it).
+    #[arg(long, value_name = "NAME", value_parser = parse_preset, conflicts_with_all = ["config", "variant"])]
+    pub preset: Option<Preset>,
     /// The compute backend.
     #[arg(long, value_enum, default_value = "auto")]
     pub backend: BackendChoice,
     /// Continue the run saved in this folder (its configuration is used, except that
     /// `--steps`/`--mle-steps` may extend it; checkpoints go on being written there).
     #[arg(long, value_name = "DIR", conflicts_with_all = [
-        "config", "variant", "batch", "seed", "lr", "gan_lr", "d_lr", "d_steps", "clip",
+        "config", "variant", "preset", "batch", "seed", "lr", "gan_lr", "d_lr", "d_steps", "clip",
         "gp_lambda", "generator_output", "gumbel_temperature", "g_weight_decay",
         "d_weight_decay", "d_dropout", "d_noise", "g_noise", "minibatch_kernels",
         "checkpoint_every",
@@ -197,10 +203,8 @@ pub struct TrainArgs {
 /// Runs `gan-studio train`. SIGINT or SIGTERM stops the run with a checkpoint (see
 /// [`super::train_stop`]).
 pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
-    let crnn_folder = args.resume.as_deref().is_some_and(|dir| {
-        dir.join(CRNN_MANIFEST_FILE).exists() && !dir.join(MANIFEST_FILE).exists()
-    });
-    if args.variant == Some(Variant::Crnn) || crnn_folder {
+    let crnn_folder = args.resume.as_deref().is_some_and(is_crnn_run);
+    if args.variant == Some(Variant::Crnn) || args.preset == Some(Preset::CRnnGan) || crnn_folder {
         return run_crnn(args);
     }
     let mut stdout = std::io::stdout();
@@ -284,9 +288,16 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         ..WorkerOptions::default()
     };
     let worker = TrainWorker::spawn(make, options).context("starting the training thread")?;
-    let controls = worker.control_sender();
-    stop_on_signal(move || controls.send(TrainControl::Stop));
-    report(&worker, &run_dir, args.backend, &mut stdout)
+    let resume = resume_command(&run_dir, args.backend, None);
+    report(worker, &run_dir.join(MANIFEST_FILE), &resume, &mut stdout)
+}
+
+/// The preset of a `--preset` name.
+fn parse_preset(name: &str) -> Result<Preset, String> {
+    Preset::from_name(name).ok_or_else(|| {
+        let names: Vec<&str> = Preset::ALL.iter().map(|p| p.name()).collect();
+        format!("no preset {name:?}; the presets are {}", names.join(", "))
+    })
 }
 
 /// One epoch's judge figures against the real tunes', for the progress output.
@@ -326,22 +337,26 @@ fn backend_for(choice: BackendChoice, out: &mut impl Write) -> anyhow::Result<De
     Ok(compute.device)
 }
 
-/// Shows the worker's messages until it ends: a progress bar with steps/s and smoothed
-/// losses, epoch figures, samples and checkpoints as lines. A run stopped by a signal ends
-/// with where its checkpoint is and how to resume it.
+/// Shows the messages of a worker of any run until it ends (a signal asks it to stop): a
+/// progress bar with steps/s and smoothed losses, epoch figures, samples and checkpoints as
+/// lines. A run stopped by a signal ends with where its checkpoint is (`manifest` until a save
+/// says otherwise) and the command that resumes it.
 fn report(
-    worker: &TrainWorker,
-    run_dir: &Path,
-    backend: BackendChoice,
+    worker: TrainWorker,
+    manifest: &Path,
+    resume: &str,
     stdout: &mut std::io::Stdout,
 ) -> anyhow::Result<ExitCode> {
+    let controls = worker.control_sender();
+    stop_on_signal(move || controls.send(TrainControl::Stop));
+    let run_dir = manifest.parent().unwrap_or(manifest);
     let bar = ProgressBar::new(0).with_style(
         ProgressStyle::with_template("{bar:30} {pos}/{len} steps {per_sec} {msg}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
     let mut smooth = Smoother::default();
     let mut outcome = Ok(ExitCode::SUCCESS);
-    let mut checkpoint = run_dir.join(MANIFEST_FILE);
+    let mut checkpoint = manifest.to_path_buf();
     // A progress bar drawn nowhere (output not a terminal) drops its printed lines: print
     // them plainly then, so logs keep the epochs, samples and checkpoints.
     let say = |text: String| {
@@ -365,14 +380,16 @@ fn report(
             }
             TrainMessage::Epoch {
                 epoch, validation, ..
-            } => {
-                if let Some(v) = validation {
-                    say(format!(
-                        "epoch {epoch}: validation loss {:.4}, accuracy {:.3}",
-                        v.loss, v.accuracy
-                    ));
-                }
-            }
+            } => match validation {
+                Some(v) => match v.accuracy {
+                    Some(accuracy) => say(format!(
+                        "epoch {epoch}: validation loss {:.4}, accuracy {accuracy:.3}",
+                        v.loss
+                    )),
+                    None => say(format!("epoch {epoch}: validation loss {:.4}", v.loss)),
+                },
+                None => {}
+            },
             TrainMessage::Judged {
                 epoch,
                 quality,
@@ -380,6 +397,7 @@ fn report(
                 ..
             } => say(judged_line(epoch, &quality, &reference)),
             TrainMessage::Sample { epoch, tokens, .. } => {
+                // Token ids, or a C-RNN-GAN melody's pitches.
                 let shown: Vec<String> = tokens.iter().take(32).map(u32::to_string).collect();
                 say(format!("epoch {epoch} sample: {}", shown.join(" ")));
             }
@@ -398,7 +416,7 @@ fn report(
                         interrupt,
                         step,
                         checkpoint: &checkpoint,
-                        resume: resume_command(run_dir, backend, None),
+                        resume: resume.to_owned(),
                     };
                     outcome = stopped.report(stdout);
                 } else {
@@ -430,7 +448,10 @@ fn config_from(args: &TrainArgs) -> anyhow::Result<TrainConfig> {
             }
             config
         }
-        (None, variant) => TrainConfig::for_loss(variant.map_or(GanLoss::Bce, Variant::loss)),
+        (None, variant) => match args.preset.map(Preset::run_config) {
+            Some(RunConfig::Token(config)) => config,
+            _ => TrainConfig::for_loss(variant.map_or(GanLoss::Bce, Variant::loss)),
+        },
     };
     let a = args;
     set(&mut config.gan_steps, a.steps);
@@ -548,13 +569,13 @@ impl Smoother {
     }
 }
 
-/// `gan-studio train --variant crnn` (or `--resume` of a C-RNN-GAN run folder): the C-RNN-GAN
-/// trainer, with the same progress bar and the same reaction to signals.
+/// `gan-studio train --variant crnn` (or `--preset crnn`, or `--resume` of a C-RNN-GAN run
+/// folder): a C-RNN-GAN run on the same worker, with the same progress output and the same
+/// reaction to signals. Its run folder does not record its data: a resumed run is given the
+/// same `--dataset`.
 fn run_crnn(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     use crate::model::crnn::{CrnnDiscriminatorConfig, CrnnGeneratorConfig};
-    use crate::train::crnn::{
-        CrnnRunOptions, CrnnTrainConfig, read_crnn_manifest, run_crnn_cli_until,
-    };
+    use crate::train::crnn::{CrnnTrainConfig, CrnnTrainer, read_crnn_manifest};
     let mut stdout = std::io::stdout();
     let (out, resume) = match &args.resume {
         Some(dir) => {
@@ -571,16 +592,10 @@ fn run_crnn(args: &TrainArgs) -> anyhow::Result<ExitCode> {
     )?;
     let mut config =
         CrnnTrainConfig::new(CrnnGeneratorConfig::new(), CrnnDiscriminatorConfig::new());
-    if let Some(n) = args.mle_steps {
-        config.mle_steps = n;
-    }
-    if let Some(n) = args.steps {
-        config.gan_steps = n;
-    }
-    if let Some(b) = args.batch {
-        config.batch_size = b;
-    }
-    let total = config.total_steps();
+    set(&mut config.mle_steps, args.mle_steps);
+    set(&mut config.gan_steps, args.steps);
+    set(&mut config.batch_size, args.batch);
+    set(&mut config.checkpoint_every, args.checkpoint_every);
     writeln!(
         stdout,
         "C-RNN-GAN on {} ({}), {} MLE + {} adversarial steps, run folder {}",
@@ -590,42 +605,22 @@ fn run_crnn(args: &TrainArgs) -> anyhow::Result<ExitCode> {
         config.gan_steps,
         out.display()
     )?;
-    let bar = ProgressBar::new(total);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} {pos}/{len} {per_sec} {msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_bar()),
-    );
-    let options = CrnnRunOptions {
-        steps: 0,
-        out: out.clone(),
-        seed: args.seed.unwrap_or(42),
-        resume,
-        backend: args.backend,
+    let seed = args.seed.unwrap_or(42);
+    let make = {
+        let out = out.clone();
+        move || {
+            if resume {
+                CrnnTrainer::load(&out, &dataset, &device)
+            } else {
+                CrnnTrainer::new(config, &dataset, seed, &device)
+            }
+        }
     };
-    // The trainer checks for a signal before each step.
-    stop_on_signal(|| {});
-    let progress = |s: &crate::train::crnn::CrnnStepStats| {
-        bar.set_position(s.step);
-        bar.set_message(format!(
-            "{:?} G {:.4} D {}",
-            s.phase,
-            s.g_loss,
-            s.d_loss.map_or("-".to_owned(), |d| format!("{d:.4}"))
-        ));
+    let options = WorkerOptions {
+        run_dir: Some(out.clone()),
+        ..WorkerOptions::default()
     };
-    let dir = run_crnn_cli_until(&dataset, config, &options, progress, || {
-        stopped_by().is_some()
-    })?;
-    bar.finish();
-    if let Some(interrupt) = stopped_by() {
-        let stopped = Stopped {
-            interrupt,
-            step: read_crnn_manifest(&out)?.step,
-            checkpoint: &dir,
-            resume: resume_command(&out, args.backend, args.dataset.as_deref()),
-        };
-        return stopped.report(&mut stdout);
-    }
-    writeln!(stdout, "saved {}", dir.display())?;
-    Ok(ExitCode::SUCCESS)
+    let worker = TrainWorker::spawn(make, options).context("starting the training thread")?;
+    let resume = resume_command(&out, args.backend, args.dataset.as_deref());
+    report(worker, &out.join(CRNN_MANIFEST_FILE), &resume, &mut stdout)
 }

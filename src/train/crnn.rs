@@ -8,23 +8,21 @@
 //!    under 70% of the other's).
 //! 3. [`CrnnTrainer`]: a run stepped from the outside, with atomic checkpoints
 //!    ([`checkpoint`]) and samples as monophonic [`crate::music::Piece`]s on the 16th grid.
-//! 4. [`run_crnn_cli`]: the headless run of `gan-studio train --variant crnn` (and
-//!    [`run_crnn_cli_until`], which a signal can stop with a checkpoint).
+//!    It is a [`crate::train::TrainingRun`], so the one training worker drives it for the
+//!    studio and for `gan-studio train --variant crnn`, as it drives the token GANs.
 //!
 //! The networks are [`crate::model::crnn`]. Adam optimizes both, with per-tensor gradient
 //! clipping. The noise of step `s` is drawn from the run's seed and `s`, so the same
 //! configuration and seed give the same run on the CPU, resumed or not.
 
 pub mod checkpoint;
-mod cli;
 pub mod config;
 pub mod events;
 pub mod step;
 mod trainer;
 
 pub use checkpoint::{CrnnManifest, load_crnn_checkpoint, read_crnn_manifest};
-pub use cli::{CRNN_STATS_FILE, CrnnRunOptions, run_crnn_cli, run_crnn_cli_until};
-pub use config::CrnnTrainConfig;
+pub use config::{CrnnTrainConfig, crnn_adam};
 pub use events::{Event, EventCorpus, EventWindow, piece_from_events};
 pub use step::{Freeze, freeze_rule};
-pub use trainer::{CrnnStepStats, CrnnTrainer, crnn_adam, noise_tensor, sample_pieces};
+pub use trainer::{CrnnStepStats, CrnnTrainer, noise_tensor, sample_pieces};

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use thiserror::Error;
 
-use super::checkpoint::CheckpointError;
+use super::store::CheckpointError;
 use crate::model::ModelError;
 
 /// Why a training step or run failed.

@@ -2,15 +2,14 @@
 //! and generated windows, then one generator update through the updated discriminator. The
 //! loss is BCE, WGAN with weight clipping or WGAN with gradient penalty ([`GanLoss`]).
 
-use burn::module::{Module, ModuleVisitor, Param};
 use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::activation::{sigmoid, softmax};
 use burn::tensor::{Distribution, Int, Tensor};
 
 use super::config::{GanLoss, GeneratorOutput, TrainConfig};
 use super::error::{TrainError, finite, scalar};
+use super::grads::{gradient_norm, shift_batch};
 use super::losses::{bce_with_logits, critic_loss, gradient_penalty, wgan_generator_loss};
-use super::mle::shift_batch;
 use crate::model::{Discriminator, Generator};
 
 /// The figures of one adversarial step.
@@ -379,31 +378,4 @@ pub fn adversarial_step(
         d_updates: updates,
     };
     Ok((generator, discriminator, stats))
-}
-
-/// The L2 norm of a module's gradients, all parameters together (0 without any).
-pub fn gradient_norm<M: Module>(grads: &GradientsParams, module: &M) -> Result<f32, TrainError> {
-    let mut visitor = SquaredNorm { grads, sum: None };
-    module.visit(&mut visitor);
-    match visitor.sum {
-        Some(sum) => Ok(scalar(sum)?.sqrt()),
-        None => Ok(0.0),
-    }
-}
-
-struct SquaredNorm<'a> {
-    grads: &'a GradientsParams,
-    sum: Option<Tensor<1>>,
-}
-
-impl ModuleVisitor for SquaredNorm<'_> {
-    fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-        if let Some(grad) = self.grads.get::<D>(param.id) {
-            let squares = grad.square().sum(); // [1]
-            self.sum = Some(match self.sum.take() {
-                Some(sum) => sum + squares,
-                None => squares,
-            });
-        }
-    }
 }

@@ -5,7 +5,7 @@ use burn::optim::{GradientsParams, ModuleOptimizer};
 use burn::tensor::{Int, Tensor};
 
 use super::error::{TrainError, finite, scalar};
-use super::gan::gradient_norm;
+use super::grads::{gradient_norm, shift_batch};
 use super::losses::{next_token_accuracy, next_token_loss};
 use crate::model::Generator;
 
@@ -16,20 +16,6 @@ pub struct MleStats {
     pub loss: f32,
     /// Share of positions whose most likely token is the right one.
     pub accuracy: f32,
-}
-
-/// Splits a `[b, t]` batch into teacher-forcing inputs (`[b, t-1]`, tokens 0..t-1) and
-/// targets (`[b, t-1]`, tokens 1..t).
-pub fn shift_batch(batch: Tensor<2, Int>) -> Result<(Tensor<2, Int>, Tensor<2, Int>), TrainError> {
-    let [rows, steps] = batch.dims();
-    if rows == 0 || steps < 2 {
-        return Err(TrainError::Batch(format!(
-            "a batch needs at least 1 window of at least 2 tokens, got [{rows}, {steps}]"
-        )));
-    }
-    let inputs = batch.clone().slice([0..rows, 0..steps - 1]); // [b, t-1]
-    let targets = batch.slice([0..rows, 1..steps]); // [b, t-1]
-    Ok((inputs, targets))
 }
 
 /// One MLE step on a batch of token ids `[b, t]` (on the generator's autodiff device):

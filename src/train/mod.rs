@@ -2,11 +2,17 @@
 //! networks on token windows from [`crate::data`], checkpoints, and a worker thread the
 //! studio and the command line drive through messages.
 //!
-//! - [`losses`]: BCE on logits, next-token cross-entropy and accuracy.
+//! - [`losses`], [`grads`]: BCE on logits, next-token cross-entropy and accuracy; the
+//!   teacher-forcing shift and gradient norms.
 //! - [`mle`], [`gan`]: one step of each phase, as functions of models and optimizers.
-//! - [`Trainer`]: a whole run (phases, batch order, validation, samples, checkpoints).
-//! - [`checkpoint`]: the crash-safe run folder.
-//! - [`worker`]: the thread, its messages and controls.
+//! - [`Trainer`]: a whole token-GAN run (phases, batch order, validation, samples,
+//!   checkpoints); [`crnn`]: the C-RNN-GAN run beside it.
+//! - [`run`]: the [`TrainingRun`] trait both kinds of run implement; [`stats`]: the figures
+//!   every run reports.
+//! - [`store`]: the crash-safe run folder's files, shared by both checkpoint layouts;
+//!   [`checkpoint`]: the token GANs' manifest.
+//! - [`worker`]: the one thread that drives any run, its messages and controls.
+//! - [`presets`]: ready-made run configurations for the studio and the command line.
 //!
 //! - [`backend`]: the CPU or wgpu device to train on.
 //!
@@ -18,15 +24,23 @@ pub mod config;
 pub mod crnn;
 pub mod error;
 pub mod gan;
+pub mod grads;
 pub mod losses;
 pub mod mle;
+pub mod presets;
+pub mod run;
+pub mod stats;
+pub mod store;
 pub mod trainer;
 pub mod worker;
 
 pub use checkpoint::{CheckpointError, Manifest, load_checkpoint, read_manifest};
 pub use config::TrainConfig;
 pub use error::TrainError;
-pub use trainer::{Phase, StepStats, Trainer, dataset_fingerprint};
+pub use presets::Preset;
+pub use run::{EpochSample, RunConfig, TrainingRun, resume_run};
+pub use stats::{Phase, StepStats, Validation};
+pub use trainer::{Trainer, dataset_fingerprint};
 pub use worker::{Repaint, TrainControl, TrainMessage, TrainWorker, WorkerOptions};
 
 use burn::tensor::Device;

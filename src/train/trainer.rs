@@ -11,78 +11,22 @@ use burn::tensor::activation::softmax;
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{
     CheckpointParts, SourceRecord, load_checkpoint, optimizer, remove_stale, save_checkpoint,
 };
-use super::config::{GanLoss, OptimizerKind, TrainConfig};
+use super::config::{OptimizerKind, TrainConfig};
 use super::error::TrainError;
 use super::gan::{GanOptimizers, GanSettings, adversarial_step};
 use super::mle::{MleStats, mle_evaluate, mle_step_with_norm};
+use super::stats::{Phase, StepStats};
+use super::store::Networks;
 use crate::data::{DataSource, Dataset, Split, WindowRef};
 use crate::model::generator::ExportError;
 use crate::model::weights::GeneratorWeights;
 use crate::model::{Discriminator, Generator};
 use crate::music::Metre;
 use crate::music::tokens::{END_ID, PAD_ID, REST_ID, START_ID, sequence_code};
-
-/// The two phases of a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Phase {
-    /// Teacher-forced maximum likelihood (pre-training).
-    Mle,
-    /// Adversarial training.
-    Gan,
-}
-
-/// The figures of one step, as sent to the front ends and written to `stats.jsonl`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct StepStats {
-    /// Steps done, counting this one (from 1).
-    pub step: u64,
-    /// The epoch (from 0) this step's batch came from.
-    pub epoch: u64,
-    /// The phase.
-    pub phase: Phase,
-    /// The generator's loss: cross-entropy in the MLE phase, BCE against D in the GAN phase.
-    pub g_loss: f32,
-    /// Next-token accuracy of the batch (MLE phase only).
-    pub accuracy: Option<f32>,
-    /// The discriminator's loss (GAN phase only).
-    pub d_loss: Option<f32>,
-    /// Mean D(real) (GAN phase only).
-    pub d_real: Option<f32>,
-    /// Mean D(fake) (GAN phase only).
-    pub d_fake: Option<f32>,
-    /// The generator's learning rate used.
-    pub learning_rate: f64,
-    /// Steps per second, measured over this step (0 when unknown).
-    pub steps_per_second: f64,
-    /// The adversarial loss (GAN phase only).
-    #[serde(default)]
-    pub loss: Option<GanLoss>,
-    /// The discriminator's learning rate used (GAN phase only).
-    #[serde(default)]
-    pub d_learning_rate: Option<f64>,
-    /// The Wasserstein estimate `mean C(real) - mean C(fake)` (WGAN losses only; `d_real`
-    /// and `d_fake` are then raw critic scores, not probabilities).
-    #[serde(default)]
-    pub wasserstein: Option<f32>,
-    /// The gradient penalty before its weight lambda (WGAN-GP only).
-    #[serde(default)]
-    pub gradient_penalty: Option<f32>,
-    /// L2 norm of the generator's gradient (both phases).
-    #[serde(default)]
-    pub g_grad_norm: Option<f32>,
-    /// L2 norm of the discriminator's gradient at its last update (GAN phase only).
-    #[serde(default)]
-    pub d_grad_norm: Option<f32>,
-    /// Discriminator updates in this step, `k` (GAN phase only).
-    #[serde(default)]
-    pub d_updates: Option<u32>,
-}
 
 /// A training run.
 pub struct Trainer {
@@ -363,23 +307,9 @@ impl Trainer {
                 )?;
                 self.generator = generator;
                 StepStats {
-                    step,
-                    epoch,
-                    phase: Phase::Mle,
-                    g_loss: stats.loss,
                     accuracy: Some(stats.accuracy),
-                    d_loss: None,
-                    d_real: None,
-                    d_fake: None,
-                    learning_rate: lr,
-                    steps_per_second: 0.0,
-                    loss: None,
-                    d_learning_rate: None,
-                    wasserstein: None,
-                    gradient_penalty: None,
                     g_grad_norm: Some(g_grad_norm),
-                    d_grad_norm: None,
-                    d_updates: None,
+                    ..StepStats::new(step, epoch, Phase::Mle, stats.loss, lr)
                 }
             }
             Phase::Gan => {
@@ -402,16 +332,9 @@ impl Trainer {
                 self.generator = generator;
                 self.discriminator = discriminator;
                 StepStats {
-                    step,
-                    epoch,
-                    phase: Phase::Gan,
-                    g_loss: stats.g_loss,
-                    accuracy: None,
                     d_loss: Some(stats.d_loss),
                     d_real: Some(stats.d_real),
                     d_fake: Some(stats.d_fake),
-                    learning_rate: lr,
-                    steps_per_second: 0.0,
                     loss: Some(settings.loss),
                     d_learning_rate: Some(settings.d_learning_rate),
                     wasserstein: stats.wasserstein,
@@ -419,6 +342,7 @@ impl Trainer {
                     g_grad_norm: Some(stats.g_grad_norm),
                     d_grad_norm: Some(stats.d_grad_norm),
                     d_updates: Some(stats.d_updates),
+                    ..StepStats::new(step, epoch, Phase::Gan, stats.g_loss, lr)
                 }
             }
         };
@@ -502,10 +426,12 @@ impl Trainer {
             data_sources: &self.data_sources,
             learning_rate_override: self.learning_rate_override,
             dataset_fingerprint: self.fingerprint,
-            generator: &self.generator,
-            discriminator: &self.discriminator,
-            generator_optimizer: &self.generator_optimizer,
-            discriminator_optimizer: &self.discriminator_optimizer,
+            networks: Networks {
+                generator: &self.generator,
+                discriminator: &self.discriminator,
+                generator_optimizer: &self.generator_optimizer,
+                discriminator_optimizer: &self.discriminator_optimizer,
+            },
         };
         Ok(save_checkpoint(dir, &parts)?)
     }

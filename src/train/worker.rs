@@ -1,6 +1,7 @@
-//! The training worker: a thread that owns a [`Trainer`] and talks to the outside only
-//! through typed messages ([`TrainMessage`] out, [`TrainControl`] in). The studio and the
-//! command line are two consumers of the same worker.
+//! The training worker: a thread that owns a run of any kind ([`TrainingRun`]: the token
+//! GANs' [`super::Trainer`] or [`super::crnn::CrnnTrainer`]) and talks to the outside only
+//! through typed messages ([`TrainMessage`] out, [`TrainControl`] in), asking for a repaint
+//! after each message. The studio and the command line are two consumers of the same worker.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -11,18 +12,15 @@ use std::thread::{self, JoinHandle};
 use std::time::Instant;
 
 use super::error::TrainError;
-use super::mle::MleStats;
-use super::trainer::{StepStats, Trainer};
+use super::run::TrainingRun;
+use super::stats::{StepStats, Validation};
+pub use super::store::STATS_FILE;
 use crate::fsutil::write_atomic;
 use crate::generate::weights_file::save_weights;
 use crate::generate::{LstmEngine, TokenModel};
 use crate::model::weights::GeneratorWeights;
+use crate::music::Piece;
 use crate::quality::{HeldOut, Judge, LikeOptions, RealFigures, TuneQuality};
-
-/// The file of step figures in a run folder: one [`StepStats`] as JSON per line, appended and
-/// flushed after every step. When a run is resumed, the lines after its checkpoint's step
-/// are dropped first (the resumed run does those steps again).
-pub const STATS_FILE: &str = "stats.jsonl";
 
 /// What the worker reports.
 #[derive(Clone, Debug, PartialEq)]
@@ -46,8 +44,8 @@ pub enum TrainMessage {
         epoch: u64,
         /// Steps done.
         step: u64,
-        /// Teacher-forced loss and accuracy on validation windows.
-        validation: Option<MleStats>,
+        /// Teacher-forced loss (and accuracy, for token runs) on validation windows.
+        validation: Option<Validation>,
     },
     /// How the epoch's generator writes tunes from nothing, judged against the held-out tunes
     /// (whole-tune runs given [`WorkerOptions::judge`]).
@@ -67,10 +65,13 @@ pub enum TrainMessage {
         epoch: u64,
         /// Steps done.
         step: u64,
-        /// The primer's token ids.
+        /// The primer's token ids (token runs).
         primer: Vec<u32>,
-        /// The generated token ids (after the primer).
+        /// The generated token ids after the primer (token runs), or the MIDI pitches of the
+        /// sample's notes (C-RNN-GAN; see [`super::run::EpochSample`]).
         tokens: Vec<u32>,
+        /// The sample as a melody, for runs that make notes rather than tokens (C-RNN-GAN).
+        piece: Option<Piece>,
     },
     /// A checkpoint was saved.
     CheckpointSaved {
@@ -96,7 +97,8 @@ pub enum TrainMessage {
     /// The run failed; the last message. The last good checkpoint is kept.
     Failed(String),
     /// The newest generator weights, for the Generate panel: sent at the end of every epoch,
-    /// at every checkpoint and when the run finishes (once per step at most).
+    /// at every checkpoint and when the run finishes (once per step at most), by runs whose
+    /// generator has such weights (the token GANs).
     GeneratorWeights {
         /// Steps done when they were taken.
         step: u64,
@@ -151,7 +153,8 @@ pub struct WorkerOptions {
     /// tunes (these settings), the judge's accuracy, copy check and music figures
     /// ([`crate::quality::Judge`]), sent as [`TrainMessage::Judged`] and appended to
     /// [`JUDGE_FILE`]; the generator the judge liked best is kept as [`BEST_WEIGHTS`].
-    /// Whole-tune runs only (vocabulary v2) with a validation split; `None`: no judging.
+    /// Runs that offer it only ([`TrainingRun::judged_dataset`]: token GANs on whole tunes,
+    /// vocabulary v2) with a validation split; `None`: no judging.
     pub judge: Option<LikeOptions>,
 }
 
@@ -171,11 +174,13 @@ pub struct TrainWorker {
 }
 
 impl TrainWorker {
-    /// Starts the worker thread. `make` builds the [`Trainer`] on that thread (a new run or a
-    /// resumed one); its error becomes a [`TrainMessage::Failed`].
-    pub fn spawn<F>(make: F, options: WorkerOptions) -> std::io::Result<Self>
+    /// Starts the worker thread. `make` builds the run on that thread (a new run or a resumed
+    /// one, of any kind: a [`super::Trainer`], a [`super::crnn::CrnnTrainer`] or a boxed
+    /// [`TrainingRun`]); its error becomes a [`TrainMessage::Failed`].
+    pub fn spawn<F, R>(make: F, options: WorkerOptions) -> std::io::Result<Self>
     where
-        F: FnOnce() -> Result<Trainer, TrainError> + Send + 'static,
+        F: FnOnce() -> Result<R, TrainError> + Send + 'static,
+        R: Into<Box<dyn TrainingRun>>,
     {
         let (controls, control_rx) = mpsc::channel();
         let (message_tx, messages) = mpsc::channel();
@@ -193,7 +198,7 @@ impl TrainWorker {
                         published: std::cell::Cell::new(None),
                     };
                     let result =
-                        make().and_then(|trainer| run(trainer, &control_rx, &out, &options));
+                        make().and_then(|trainer| run(trainer.into(), &control_rx, &out, &options));
                     match result {
                         Ok(step) => out.send(TrainMessage::Finished { step }),
                         Err(error) => out.send(TrainMessage::Failed(error.to_string())),
@@ -304,33 +309,33 @@ enum Next {
     Stop,
 }
 
-/// Steps the trainer until it is done or stopped; returns the steps done.
+/// Steps the run until it is done or stopped; returns the steps done.
 fn run(
-    mut trainer: Trainer,
+    mut trainer: Box<dyn TrainingRun>,
     controls: &Receiver<TrainControl>,
     out: &Outbox,
     options: &WorkerOptions,
 ) -> Result<u64, TrainError> {
+    let trainer = trainer.as_mut();
     out.send(TrainMessage::Started {
-        step: trainer.step(),
-        total_steps: trainer.config().total_steps(),
+        step: trainer.steps_done(),
+        total_steps: trainer.total_steps(),
         steps_per_epoch: trainer.steps_per_epoch(),
         backend: super::device_name(trainer.device()),
     });
-    let mut stats_log = StatsLog::open(options.run_dir.as_deref(), trainer.step(), out);
+    let mut stats_log = StatsLog::open(options.run_dir.as_deref(), trainer.steps_done(), out);
     let mut judging = options
         .judge
         .as_ref()
-        .filter(|_| trainer.generator().reads_places())
-        .and_then(|like| EpochJudge::new(&trainer, like));
+        .and_then(|like| EpochJudge::new(&*trainer, like));
     let mut paused = options.start_paused;
     if paused {
         out.send(TrainMessage::Paused {
-            step: trainer.step(),
+            step: trainer.steps_done(),
         });
     }
     while !trainer.is_done() {
-        match next_action(&mut trainer, controls, out, &mut paused) {
+        match next_action(trainer, controls, out, &mut paused) {
             Next::Stop => break,
             Next::Run | Next::RunOne => {}
         }
@@ -341,37 +346,39 @@ fn run(
         stats_log.write(&stats, out);
         out.send(TrainMessage::Step(stats));
         if trainer.at_epoch_end() {
-            end_epoch(&trainer, out);
+            end_epoch(&*trainer, out);
             if let Some(judging) = &mut judging {
-                judging.judge(&trainer, out, options.run_dir.as_deref());
+                judging.judge(&*trainer, out, options.run_dir.as_deref());
             }
-            publish_weights(&trainer, out);
+            publish_weights(&*trainer, out);
         }
-        let every = trainer.config().checkpoint_every;
-        if every > 0 && trainer.step().is_multiple_of(every) && !trainer.is_done() {
-            save(&trainer, out, options)?;
+        let every = trainer.checkpoint_every();
+        if every > 0 && trainer.steps_done().is_multiple_of(every) && !trainer.is_done() {
+            save(&*trainer, out, options)?;
         }
     }
-    save(&trainer, out, options)?;
-    publish_weights(&trainer, out);
-    Ok(trainer.step())
+    save(&*trainer, out, options)?;
+    publish_weights(&*trainer, out);
+    Ok(trainer.steps_done())
 }
 
-/// Sends the generator's weights unless they were already sent at this step.
-fn publish_weights(trainer: &Trainer, out: &Outbox) {
-    let step = trainer.step();
+/// Sends the generator's weights unless they were already sent at this step (runs without
+/// such weights send nothing).
+fn publish_weights(trainer: &dyn TrainingRun, out: &Outbox) {
+    let step = trainer.steps_done();
     if out.published.get() == Some(step) {
         return;
     }
     match trainer.generator_weights() {
-        Ok(weights) => {
+        None => {}
+        Some(Ok(weights)) => {
             out.published.set(Some(step));
             out.send(TrainMessage::GeneratorWeights {
                 step,
                 weights: Arc::new(weights),
             });
         }
-        Err(e) => out.send(TrainMessage::Warning(format!(
+        Some(Err(e)) => out.send(TrainMessage::Warning(format!(
             "the generator's weights at step {step} could not be published: {e}"
         ))),
     }
@@ -456,7 +463,7 @@ fn lines_up_to(text: &str, step: u64) -> String {
 
 /// Applies waiting controls; while paused, blocks until told to go on.
 fn next_action(
-    trainer: &mut Trainer,
+    trainer: &mut dyn TrainingRun,
     controls: &Receiver<TrainControl>,
     out: &Outbox,
     paused: &mut bool,
@@ -479,7 +486,7 @@ fn next_action(
             TrainControl::Pause if !*paused => {
                 *paused = true;
                 out.send(TrainMessage::Paused {
-                    step: trainer.step(),
+                    step: trainer.steps_done(),
                 });
             }
             TrainControl::Pause => {}
@@ -507,9 +514,10 @@ struct EpochJudge {
 }
 
 impl EpochJudge {
-    /// A judge for the trainer's data set (`None` when it has too few held-out tunes).
-    fn new(trainer: &Trainer, like: &LikeOptions) -> Option<Self> {
-        let held = HeldOut::from_dataset(trainer.dataset(), like.bars);
+    /// A judge for the run's data set (`None` when the run is not judged, or its data set
+    /// has too few held-out tunes).
+    fn new(trainer: &dyn TrainingRun, like: &LikeOptions) -> Option<Self> {
+        let held = HeldOut::from_dataset(trainer.judged_dataset()?, like.bars);
         (held.real.len() >= 10).then(|| EpochJudge {
             judge: Judge::new(held, like.clone()),
             best: None,
@@ -517,12 +525,13 @@ impl EpochJudge {
     }
 
     /// Judges the trainer's generator, reports it, logs it, and keeps the best weights.
-    fn judge(&mut self, trainer: &Trainer, out: &Outbox, run_dir: Option<&Path>) {
+    fn judge(&mut self, trainer: &dyn TrainingRun, out: &Outbox, run_dir: Option<&Path>) {
         let epoch = trainer.epoch().saturating_sub(1);
-        let step = trainer.step();
+        let step = trainer.steps_done();
         let weights = match trainer.generator_weights() {
-            Ok(w) => w,
-            Err(e) => return out.send(TrainMessage::Warning(e.to_string())),
+            Some(Ok(w)) => w,
+            Some(Err(e)) => return out.send(TrainMessage::Warning(e.to_string())),
+            None => return,
         };
         let judged = LstmEngine::new(weights.clone())
             .map_err(|e| e.to_string())
@@ -576,10 +585,10 @@ impl EpochJudge {
     }
 }
 
-fn end_epoch(trainer: &Trainer, out: &Outbox) {
+fn end_epoch(trainer: &dyn TrainingRun, out: &Outbox) {
     let epoch = trainer.epoch().saturating_sub(1);
-    let step = trainer.step();
-    match trainer.validate() {
+    let step = trainer.steps_done();
+    match trainer.validation() {
         Ok(validation) => out.send(TrainMessage::Epoch {
             epoch,
             step,
@@ -589,14 +598,13 @@ fn end_epoch(trainer: &Trainer, out: &Outbox) {
             "validation after epoch {epoch} failed: {e}"
         ))),
     }
-    let primer = trainer.default_primer();
-    let seed = trainer.config().seed.wrapping_add(epoch);
-    match trainer.sample(&primer, trainer.config().sample_tokens, seed) {
-        Ok(tokens) => out.send(TrainMessage::Sample {
+    match trainer.epoch_sample(epoch) {
+        Ok(sample) => out.send(TrainMessage::Sample {
             epoch,
             step,
-            primer,
-            tokens,
+            primer: sample.primer,
+            tokens: sample.tokens,
+            piece: sample.piece,
         }),
         Err(e) => out.send(TrainMessage::Warning(format!(
             "the sample after epoch {epoch} failed: {e}"
@@ -604,11 +612,15 @@ fn end_epoch(trainer: &Trainer, out: &Outbox) {
     }
 }
 
-fn save(trainer: &Trainer, out: &Outbox, options: &WorkerOptions) -> Result<(), TrainError> {
+fn save(
+    trainer: &dyn TrainingRun,
+    out: &Outbox,
+    options: &WorkerOptions,
+) -> Result<(), TrainError> {
     if let Some(dir) = &options.run_dir {
         let path = trainer.save(dir)?;
         out.send(TrainMessage::CheckpointSaved {
-            step: trainer.step(),
+            step: trainer.steps_done(),
             path,
         });
         publish_weights(trainer, out);

@@ -17,7 +17,7 @@ use super::job::{Job, Poll};
 use super::notify::Notifications;
 use super::playback::{Playback, PlaybackSettings};
 use super::roll::PianoRoll;
-use super::train_panel::{TrainPanel, TrainPanelAction};
+use super::train::{TrainPanel, TrainPanelAction};
 use super::{LaunchOptions, Scene};
 use crate::data::{Dataset, Split};
 use crate::edit::{Document, PartRole};

@@ -13,15 +13,15 @@ mod notify;
 mod playback;
 pub mod renderer;
 pub mod roll;
-mod train_panel;
-mod train_quality;
+mod train;
 
+pub use crate::train::Preset;
 pub use app::{StudioApp, Tab};
 pub use dataset_panel::DatasetPanel;
 pub use generate_panel::{GenerateAction, GeneratePanel, SeedSource};
 pub use notify::{Level, Notifications};
 pub use playback::{OutputOpener, OutputState, Playback, PlaybackSettings};
-pub use train_panel::{Preset, SampleEntry, TrainPanel, TrainPanelAction, TrainState};
+pub use train::{SampleEntry, TrainPanel, TrainPanelAction, TrainState};
 
 use std::time::Duration;
 

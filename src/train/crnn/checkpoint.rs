@@ -4,25 +4,19 @@
 //! The layout follows [`crate::train::checkpoint`] with its own names, so a token-GAN run and
 //! a C-RNN-GAN run never read each other's files: `crnn-checkpoint.json` (the
 //! [`CrnnManifest`]) names `crnn-generator-<step>.bpk`, `crnn-discriminator-<step>.bpk`,
-//! `crnn-generator-adam-<step>.bpk` and `crnn-discriminator-adam-<step>.bpk`. A save writes
-//! the binary files (each atomically), then replaces the manifest atomically, then deletes the
-//! files of older steps; the manifest records each file's length and FNV-1a hash.
+//! `crnn-generator-adam-<step>.bpk` and `crnn-discriminator-adam-<step>.bpk`, written and
+//! read by the run folder's one store ([`crate::train::store`]), as the token GANs' are; the
+//! manifest records each file's length and FNV-1a hash.
 
-use std::fs;
-use std::io;
 use std::path::{Path, PathBuf};
 
-use burn::module::Module;
-use burn::optim::ModuleOptimizer;
-use burn::tensor::{Bytes, Device};
+use burn::tensor::Device;
 use serde::{Deserialize, Serialize};
 
-use super::config::CrnnTrainConfig;
-use super::trainer::crnn_adam;
-use crate::fsutil::write_atomic;
+use super::config::{CrnnTrainConfig, crnn_adam};
 use crate::model::crnn::{CrnnDiscriminator, CrnnGenerator};
-use crate::train::checkpoint::{
-    CheckpointError, FileEntry, fnv1a, load_module, load_optimizer, remove_unneeded,
+use crate::train::store::{
+    Checkpoint, CheckpointError, Layout, NetworkFiles, Networks, RunManifest, config_error,
 };
 
 /// The version of this layout.
@@ -31,6 +25,12 @@ pub const CRNN_CHECKPOINT_FORMAT: u32 = 1;
 pub const CRNN_MANIFEST_FILE: &str = "crnn-checkpoint.json";
 /// The variant name recorded in the manifest.
 pub const CRNN_VARIANT: &str = "c-rnn-gan";
+
+/// C-RNN-GAN's file names.
+const LAYOUT: Layout = Layout {
+    manifest: CRNN_MANIFEST_FILE,
+    prefix: "crnn-",
+};
 
 /// The manifest of a C-RNN-GAN checkpoint.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -48,14 +48,18 @@ pub struct CrnnManifest {
     pub step: u64,
     /// The run's configuration.
     pub config: CrnnTrainConfig,
-    /// The generator's weights.
-    pub generator: FileEntry,
-    /// The discriminator's weights.
-    pub discriminator: FileEntry,
-    /// The generator's Adam state.
-    pub generator_optimizer: FileEntry,
-    /// The discriminator's Adam state.
-    pub discriminator_optimizer: FileEntry,
+    /// Its four binary files.
+    #[serde(flatten)]
+    pub files: NetworkFiles,
+}
+
+impl RunManifest for CrnnManifest {
+    fn files(&self) -> &NetworkFiles {
+        &self.files
+    }
+    fn dataset_fingerprint(&self) -> u64 {
+        self.dataset_fingerprint
+    }
 }
 
 /// What a checkpoint holds, borrowed for saving.
@@ -68,96 +72,37 @@ pub struct CrnnParts<'a> {
     pub step: u64,
     /// The data set's fingerprint.
     pub dataset_fingerprint: u64,
-    /// The generator.
-    pub generator: &'a CrnnGenerator,
-    /// The discriminator.
-    pub discriminator: &'a CrnnDiscriminator,
-    /// The generator's optimizer.
-    pub generator_optimizer: &'a ModuleOptimizer,
-    /// The discriminator's optimizer.
-    pub discriminator_optimizer: &'a ModuleOptimizer,
+    /// The networks and their optimizers.
+    pub networks: Networks<'a, CrnnGenerator, CrnnDiscriminator>,
 }
 
 /// A loaded checkpoint.
-pub struct CrnnCheckpoint {
-    /// Its manifest.
-    pub manifest: CrnnManifest,
-    /// The generator, on the device given to [`load_crnn_checkpoint`].
-    pub generator: CrnnGenerator,
-    /// The discriminator.
-    pub discriminator: CrnnDiscriminator,
-    /// The generator's optimizer with its state.
-    pub generator_optimizer: ModuleOptimizer,
-    /// The discriminator's optimizer with its state.
-    pub discriminator_optimizer: ModuleOptimizer,
-}
+pub type CrnnCheckpoint = Checkpoint<CrnnManifest, CrnnGenerator, CrnnDiscriminator>;
 
 /// Saves a checkpoint into the run folder `dir` (created if needed) and returns the
 /// manifest's path (see the module documentation for the layout).
 pub fn save_crnn_checkpoint(dir: &Path, parts: &CrnnParts<'_>) -> Result<PathBuf, CheckpointError> {
-    fs::create_dir_all(dir).map_err(|source| io_error(dir, source))?;
-    let step = parts.step;
-    let record = |name: &str, bytes: Result<Bytes, burn::store::RecordError>| {
-        let file = format!("crnn-{name}-{step:08}.bpk");
-        let path = dir.join(&file);
-        let bytes = bytes.map_err(|e| CheckpointError::Record {
-            path: path.clone(),
-            reason: e.to_string(),
-        })?;
-        write_atomic(&path, &bytes).map_err(|source| io_error(&path, source))?;
-        Ok::<_, CheckpointError>(FileEntry {
-            name: file,
-            bytes: bytes.len() as u64,
-            fnv1a: fnv1a(&bytes),
-        })
-    };
+    let files = LAYOUT.save_networks(dir, parts.step, &parts.networks)?;
     let manifest = CrnnManifest {
         format: CRNN_CHECKPOINT_FORMAT,
         variant: CRNN_VARIANT.to_owned(),
         dataset_fingerprint: parts.dataset_fingerprint,
         seed: parts.seed,
-        step,
+        step: parts.step,
         config: parts.config.clone(),
-        generator: record(
-            "generator",
-            parts.generator.clone().into_record().into_bytes(),
-        )?,
-        discriminator: record(
-            "discriminator",
-            parts.discriminator.clone().into_record().into_bytes(),
-        )?,
-        generator_optimizer: record("generator-adam", parts.generator_optimizer.into_bytes())?,
-        discriminator_optimizer: record(
-            "discriminator-adam",
-            parts.discriminator_optimizer.into_bytes(),
-        )?,
+        files,
     };
-    let path = dir.join(CRNN_MANIFEST_FILE);
-    let json = serde_json::to_vec_pretty(&manifest).map_err(|e| CheckpointError::BadManifest {
-        path: path.clone(),
-        reason: e.to_string(),
-    })?;
-    write_atomic(&path, &json).map_err(|source| io_error(&path, source))?;
-    remove_stale(dir, &manifest);
-    Ok(path)
+    LAYOUT.write_manifest(dir, &manifest)
 }
 
 /// Reads and checks the manifest of the C-RNN-GAN checkpoint in `dir`, without loading
 /// weights.
 pub fn read_crnn_manifest(dir: &Path) -> Result<CrnnManifest, CheckpointError> {
-    let path = dir.join(CRNN_MANIFEST_FILE);
-    let bytes = match fs::read(&path) {
-        Ok(bytes) => bytes,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            return Err(CheckpointError::Missing(dir.to_path_buf()));
-        }
-        Err(source) => return Err(io_error(&path, source)),
-    };
+    let (manifest, path): (CrnnManifest, _) = LAYOUT.read_manifest(dir)?;
     let bad = |reason: String| CheckpointError::BadManifest {
         path: path.clone(),
         reason,
     };
-    let manifest: CrnnManifest = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
     if manifest.format != CRNN_CHECKPOINT_FORMAT {
         return Err(CheckpointError::Format {
             path,
@@ -171,10 +116,7 @@ pub fn read_crnn_manifest(dir: &Path) -> Result<CrnnManifest, CheckpointError> {
             manifest.variant
         )));
     }
-    let bad_config = |source| CheckpointError::Config {
-        path: path.clone(),
-        source,
-    };
+    let bad_config = config_error(&path);
     manifest.config.generator.validate().map_err(bad_config)?;
     manifest
         .config
@@ -194,68 +136,20 @@ pub fn load_crnn_checkpoint(
     expected_dataset: Option<u64>,
 ) -> Result<CrnnCheckpoint, CheckpointError> {
     let manifest = read_crnn_manifest(dir)?;
-    let manifest_path = dir.join(CRNN_MANIFEST_FILE);
-    if let Some(expected) = expected_dataset
-        && manifest.dataset_fingerprint != expected
-    {
-        return Err(CheckpointError::Dataset {
-            path: manifest_path,
-            found: manifest.dataset_fingerprint,
-            expected,
-        });
-    }
-    let config = &manifest.config;
-    let bad_config = |source| CheckpointError::Config {
-        path: manifest_path.clone(),
-        source,
-    };
-    let generator = config.generator.init(device).map_err(bad_config)?;
-    let discriminator = config.discriminator.init(device).map_err(bad_config)?;
-    let generator = load_module(dir, CRNN_MANIFEST_FILE, &manifest.generator, generator)?;
-    let discriminator = load_module(
-        dir,
-        CRNN_MANIFEST_FILE,
-        &manifest.discriminator,
-        discriminator,
-    )?;
-    let generator_optimizer = load_optimizer(
-        dir,
-        CRNN_MANIFEST_FILE,
-        &manifest.generator_optimizer,
-        crnn_adam(config),
-    )?;
-    let discriminator_optimizer = load_optimizer(
-        dir,
-        CRNN_MANIFEST_FILE,
-        &manifest.discriminator_optimizer,
-        crnn_adam(config),
-    )?;
-    Ok(CrnnCheckpoint {
-        manifest,
-        generator,
-        discriminator,
-        generator_optimizer,
-        discriminator_optimizer,
+    LAYOUT.load_checkpoint(dir, manifest, expected_dataset, |manifest| {
+        let config = &manifest.config;
+        Ok((
+            config.generator.init(device)?,
+            config.discriminator.init(device)?,
+            crnn_adam(config),
+            crnn_adam(config),
+        ))
     })
 }
 
-/// Removes from the run folder `dir` the `crnn-*.bpk` files the manifest does not name and
-/// the temporaries of killed saves (see [`crate::train::checkpoint`]'s cleanup); done after
-/// every save and when a run is resumed.
+/// Removes from the run folder `dir` the C-RNN-GAN files the manifest does not name and the
+/// temporaries of killed saves (see [`Layout::remove_stale`]); done after every save and when
+/// a run is resumed.
 pub(crate) fn remove_stale(dir: &Path, manifest: &CrnnManifest) {
-    let keep = [
-        manifest.generator.name.as_str(),
-        &manifest.discriminator.name,
-        &manifest.generator_optimizer.name,
-        &manifest.discriminator_optimizer.name,
-    ];
-    let ours = |name: &str| name.starts_with("crnn-") && name.ends_with(".bpk");
-    remove_unneeded(dir, CRNN_MANIFEST_FILE, ours, &keep);
-}
-
-fn io_error(path: &Path, source: io::Error) -> CheckpointError {
-    CheckpointError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
+    LAYOUT.remove_stale(dir, manifest);
 }

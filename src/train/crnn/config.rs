@@ -1,6 +1,8 @@
 //! The configuration of a C-RNN-GAN run, saved in its checkpoint manifest.
 
 use burn::config::Config;
+use burn::optim::grad_clipping::GradientClippingConfig;
+use burn::optim::{AdamConfig, ModuleOptimizer};
 
 use crate::model::crnn::{CrnnDiscriminatorConfig, CrnnGeneratorConfig};
 
@@ -56,8 +58,7 @@ pub struct CrnnTrainConfig {
     /// uses the plain BCE generator loss instead.
     #[config(default = true)]
     pub feature_matching: bool,
-    /// Save a checkpoint every this many steps in [`super::run_crnn_cli`] (0: only at the
-    /// end).
+    /// Save a checkpoint every this many steps (0: only at the end).
     #[config(default = 500)]
     pub checkpoint_every: u64,
 }
@@ -113,4 +114,15 @@ impl CrnnTrainConfig {
         }
         Ok(())
     }
+}
+
+/// The Adam optimizer of a C-RNN-GAN run: its betas and per-tensor gradient-norm clipping.
+pub fn crnn_adam(config: &CrnnTrainConfig) -> ModuleOptimizer {
+    let clipping = (config.grad_clip_norm > 0.0)
+        .then_some(GradientClippingConfig::Norm(config.grad_clip_norm));
+    AdamConfig::new()
+        .with_beta_1(config.beta_1)
+        .with_beta_2(config.beta_2)
+        .with_grad_clipping(clipping)
+        .init()
 }

@@ -3,52 +3,26 @@
 
 use std::path::{Path, PathBuf};
 
-use burn::optim::grad_clipping::GradientClippingConfig;
-use burn::optim::{AdamConfig, ModuleOptimizer};
+use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Tensor, TensorData};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
-use serde::{Deserialize, Serialize};
 
 use super::checkpoint::{CrnnParts, load_crnn_checkpoint, remove_stale, save_crnn_checkpoint};
-use super::config::CrnnTrainConfig;
+use super::config::{CrnnTrainConfig, crnn_adam};
 use super::events::{Event, EventCorpus, EventWindow, FEATURES, piece_from_events};
 use super::step::{GanSettings, gan_step, mle_loss, mle_step};
 use crate::data::{Dataset, Split};
 use crate::model::crnn::{CrnnDiscriminator, CrnnGenerator};
 use crate::music::Piece;
 use crate::train::error::{TrainError, scalar};
-use crate::train::{Phase, dataset_fingerprint};
+use crate::train::stats::{Phase, StepStats};
+use crate::train::store::Networks;
+use crate::train::trainer::dataset_fingerprint;
 
-/// The figures of one C-RNN-GAN step, as written to `stats.jsonl`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct CrnnStepStats {
-    /// Steps done, counting this one (from 1).
-    pub step: u64,
-    /// The epoch (from 0) this step's batch came from.
-    pub epoch: u64,
-    /// The phase.
-    pub phase: Phase,
-    /// The generator's loss: the teacher-forced squared error in the MLE phase, the
-    /// feature-matching loss (or BCE, if configured) in the adversarial phase.
-    pub g_loss: f32,
-    /// The generator's BCE `-log D(fake)` (adversarial phase only).
-    pub g_adversarial: Option<f32>,
-    /// The discriminator's mean BCE over real and fake windows (adversarial phase only).
-    pub d_loss: Option<f32>,
-    /// Mean per-step D(real) before the step's updates (adversarial phase only).
-    pub d_real: Option<f32>,
-    /// Mean per-step D(fake) before the step's updates (adversarial phase only).
-    pub d_fake: Option<f32>,
-    /// The freezing rule skipped the generator's update (adversarial phase only; always
-    /// `false` in the MLE phase).
-    pub g_frozen: bool,
-    /// The freezing rule skipped the discriminator's update (adversarial phase only; the MLE
-    /// phase never trains the discriminator, and says `false`).
-    pub d_frozen: bool,
-    /// The learning rate used.
-    pub learning_rate: f64,
-}
+/// The figures of one C-RNN-GAN step: the figures every run reports ([`StepStats`]), with
+/// C-RNN-GAN's own (`g_adversarial`, `g_frozen`, `d_frozen`) filled in.
+pub type CrnnStepStats = StepStats;
 
 /// A C-RNN-GAN training run.
 pub struct CrnnTrainer {
@@ -64,17 +38,8 @@ pub struct CrnnTrainer {
     step: u64,
     windows: Vec<EventWindow>,
     windows_epoch: Option<u64>,
-}
-
-/// The Adam optimizer of a C-RNN-GAN run: its betas and per-tensor gradient-norm clipping.
-pub fn crnn_adam(config: &CrnnTrainConfig) -> ModuleOptimizer {
-    let clipping = (config.grad_clip_norm > 0.0)
-        .then_some(GradientClippingConfig::Norm(config.grad_clip_norm));
-    AdamConfig::new()
-        .with_beta_1(config.beta_1)
-        .with_beta_2(config.beta_2)
-        .with_grad_clipping(clipping)
-        .init()
+    /// The step this session ends at, when earlier than the end of both phases.
+    stop_at: Option<u64>,
 }
 
 impl CrnnTrainer {
@@ -104,6 +69,7 @@ impl CrnnTrainer {
             step: 0,
             windows: Vec::new(),
             windows_epoch: None,
+            stop_at: None,
         })
     }
 
@@ -130,6 +96,7 @@ impl CrnnTrainer {
             step: checkpoint.manifest.step,
             windows: Vec::new(),
             windows_epoch: None,
+            stop_at: None,
         })
     }
 
@@ -140,10 +107,12 @@ impl CrnnTrainer {
             seed: self.seed,
             step: self.step,
             dataset_fingerprint: self.fingerprint,
-            generator: &self.generator,
-            discriminator: &self.discriminator,
-            generator_optimizer: &self.generator_optimizer,
-            discriminator_optimizer: &self.discriminator_optimizer,
+            networks: Networks {
+                generator: &self.generator,
+                discriminator: &self.discriminator,
+                generator_optimizer: &self.generator_optimizer,
+                discriminator_optimizer: &self.discriminator_optimizer,
+            },
         };
         Ok(save_crnn_checkpoint(dir, &parts)?)
     }
@@ -168,9 +137,28 @@ impl CrnnTrainer {
         self.step
     }
 
-    /// Whether both phases' steps are done (further steps stay adversarial).
+    /// Whether both phases' steps are done, or the steps of [`CrnnTrainer::stop_after`]
+    /// (further steps stay adversarial).
     pub fn is_done(&self) -> bool {
-        self.step >= self.config.total_steps()
+        self.step >= self.target_steps()
+    }
+
+    /// Ends this session after `steps` more steps (0: at the end of both phases), e.g. a
+    /// command line run of a given number of steps.
+    pub fn stop_after(&mut self, steps: u64) {
+        self.stop_at = (steps > 0).then(|| self.step.saturating_add(steps));
+    }
+
+    /// The step this session ends at: the end of both phases, or earlier after
+    /// [`CrnnTrainer::stop_after`].
+    pub fn target_steps(&self) -> u64 {
+        let total = self.config.total_steps();
+        self.stop_at.map_or(total, |at| at.min(total))
+    }
+
+    /// The device it trains on (autodiff).
+    pub fn device(&self) -> &Device {
+        &self.device
     }
 
     /// The phase of the next step.
@@ -201,7 +189,7 @@ impl CrnnTrainer {
 
     /// Runs one step of the current phase. On a divergence (a NaN or infinite loss) the
     /// error names the step and the networks stay as they were before it.
-    pub fn step(&mut self) -> Result<CrnnStepStats, TrainError> {
+    pub fn step(&mut self) -> Result<StepStats, TrainError> {
         let (epoch, windows) = self.next_windows()?;
         let step = self.step + 1;
         let real = self.features_tensor(&windows, &self.device);
@@ -226,18 +214,10 @@ impl CrnnTrainer {
                     step,
                 )?;
                 self.generator = generator;
-                CrnnStepStats {
-                    step,
-                    epoch,
-                    phase: Phase::Mle,
-                    g_loss: loss,
-                    g_adversarial: None,
-                    d_loss: None,
-                    d_real: None,
-                    d_fake: None,
-                    g_frozen: false,
-                    d_frozen: false,
-                    learning_rate: lr,
+                StepStats {
+                    g_frozen: Some(false),
+                    d_frozen: Some(false),
+                    ..StepStats::new(step, epoch, Phase::Mle, loss, lr)
                 }
             }
             Phase::Gan => {
@@ -259,18 +239,20 @@ impl CrnnTrainer {
                 )?;
                 self.generator = generator;
                 self.discriminator = discriminator;
-                CrnnStepStats {
-                    step,
-                    epoch,
-                    phase: Phase::Gan,
-                    g_loss: stats.g_loss,
+                StepStats {
                     g_adversarial: Some(stats.g_adversarial),
                     d_loss: Some(stats.d_loss),
                     d_real: Some(stats.d_real),
                     d_fake: Some(stats.d_fake),
-                    g_frozen: stats.frozen.generator,
-                    d_frozen: stats.frozen.discriminator,
-                    learning_rate: settings.learning_rate,
+                    g_frozen: Some(stats.frozen.generator),
+                    d_frozen: Some(stats.frozen.discriminator),
+                    ..StepStats::new(
+                        step,
+                        epoch,
+                        Phase::Gan,
+                        stats.g_loss,
+                        settings.learning_rate,
+                    )
                 }
             }
         };

@@ -5,8 +5,8 @@
 
 use egui::{Color32, RichText};
 
-use super::charts::{self, reference_line, titled_plot_ui};
 use crate::quality::{RealFigures, TuneQuality};
+use crate::ui::charts::{self, reference_line, titled_plot_ui};
 
 /// The judged epochs of a run (x = step).
 #[derive(Default)]
