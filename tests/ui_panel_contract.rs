@@ -10,28 +10,40 @@ use std::time::{Duration, Instant};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use gan_studio::generate::default_model;
-use gan_studio::ui::{AppAction, GeneratePanel, LaunchOptions, Level, Panel, Shared, StudioApp};
+use gan_studio::ui::{
+    AppAction, GeneratePanel, LaunchOptions, Level, Panel, Shared, StudioApp, install_fonts,
+};
 
 /// A panel and the state its context borrows from, as the app holds them.
 struct Host<P> {
     panel: P,
     shared: Shared,
+    fonts: bool,
 }
 
 fn host_harness<P: Panel + 'static>(panel: P) -> Harness<'static, Host<P>> {
+    let host = Host {
+        panel,
+        shared: Shared::default(),
+        fonts: false,
+    };
     Harness::builder()
         .with_size([600.0, 1200.0])
         .build_ui_state(
             |ui, host: &mut Host<P>| {
                 let ctx = ui.ctx().clone();
+                if !host.fonts {
+                    // The studio's fonts (for ✦ ⚄ ♯), in place from the next frame on.
+                    install_fonts(&ctx);
+                    host.fonts = true;
+                    ctx.request_repaint();
+                    return;
+                }
                 let mut cx = host.shared.context(&ctx);
                 host.panel.poll(&mut cx);
                 host.panel.panel_ui(ui, &mut cx);
             },
-            Host {
-                panel,
-                shared: Shared::default(),
-            },
+            host,
         )
 }
 

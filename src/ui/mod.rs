@@ -52,7 +52,7 @@ pub mod sound;
 mod train_panel;
 mod train_quality;
 
-pub use app::{StudioApp, Tab};
+pub use app::{StudioApp, Tab, install_fonts};
 pub use dataset_panel::DatasetPanel;
 pub use evaluate::EvaluatePanel;
 pub use generate::{GeneratePanel, SeedSource};

@@ -297,8 +297,8 @@ impl StudioApp {
 }
 
 /// Adds DejaVu Sans (shipped in `assets/fonts`, for ♯ ♭ ♪ ✕ and friends) behind egui's own
-/// fonts.
-fn install_fonts(ctx: &egui::Context) {
+/// fonts (the app does it at start; a test hosting a panel alone does it too).
+pub fn install_fonts(ctx: &egui::Context) {
     let mut fonts = egui::FontDefinitions::default();
     fonts.font_data.insert(
         "dejavu".to_owned(),
