@@ -5,11 +5,13 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use gan_studio::generate::default_model;
+mod ui_support;
+use ui_support::step_while;
+
 use gan_studio::ui::{
     AppAction, GeneratePanel, LaunchOptions, Level, Panel, Shared, StudioApp, install_fonts,
 };
@@ -90,17 +92,8 @@ fn a_played_variation_becomes_an_app_action() {
     let mut harness = host_harness(panel);
     harness.run();
     harness.get_by_label("✦ Generate").click();
-    let start = Instant::now();
     harness.run_steps(2);
-    while harness.state().panel.is_busy() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "generation did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-        harness.step();
-    }
-    harness.run_steps(2);
+    step_while(&mut harness, "generation", |host| host.panel.is_busy());
     assert_eq!(harness.state().panel.variations().len(), 2);
     harness.get_all_by_label("▶ Play").next().unwrap().click();
     harness.run_steps(1);
@@ -123,16 +116,9 @@ fn the_dataset_and_train_panels_share_one_data_set() {
     let mut harness = Harness::builder()
         .with_size([1280.0, 800.0])
         .build_eframe(move |cc| StudioApp::new(cc, options));
-    let start = Instant::now();
-    while harness.state().dataset_panel().is_busy() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "data set load did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        harness.step();
-    }
-    harness.run_steps(2);
+    step_while(&mut harness, "data set load", |app| {
+        app.dataset_panel().is_busy()
+    });
     let app = harness.state();
     let shown = app.dataset_panel().dataset().expect("demo set loaded");
     let trained = app
