@@ -27,7 +27,7 @@ use crate::eval::{
 };
 use crate::generate::melody::MAX_VARIATIONS;
 use crate::generate::{GenerateError, GenerateOptions, Seed, TokenModel, generate};
-use crate::music::{Metre, Piece, TimeSignatureChange};
+use crate::music::{Key, Metre, Mode, Piece, TimeSignatureChange};
 
 /// Real tunes to measure generated ones against.
 #[derive(Clone, Debug, Default)]
@@ -64,6 +64,88 @@ impl HeldOut {
         }
         held
     }
+}
+
+/// What the studio's Evaluate panel compares: model continuations of held-out melodies, the
+/// melodies themselves, and the training melodies (for the copy check).
+#[derive(Clone, Debug, Default)]
+pub struct ContinuationSets {
+    /// The continuations, one per reference melody, in the same order.
+    pub generated: Vec<Piece>,
+    /// The held-out melodies continued (decoded, at most 8 bars of 16 steps).
+    pub reference: Vec<Piece>,
+    /// The whole melodies of the training split, decoded.
+    pub training: Vec<Piece>,
+}
+
+/// Decodes up to `count` held-out melodies (validation split; every piece when there is
+/// none; at most 128 steps) and continues the first bar of each with `model` (temperature 1,
+/// RNG seed = the melody's place in the list, in C major or A minor as the melody's
+/// estimated key). Melodies shorter than two bars of seed, or that cannot be seeded or
+/// continued, are left out.
+pub fn continuation_sets(model: &TokenModel, dataset: &Dataset, count: usize) -> ContinuationSets {
+    const STEPS: usize = 128;
+    const SEED_STEPS: usize = 16;
+    let mut sets = ContinuationSets {
+        training: training_melodies(dataset),
+        ..ContinuationSets::default()
+    };
+    let mut indices: Vec<usize> = (0..dataset.pieces.len())
+        .filter(|&i| dataset.pieces[i].split == Split::Validation)
+        .collect();
+    if indices.is_empty() {
+        indices = (0..dataset.pieces.len()).collect();
+    }
+    for (n, i) in indices.into_iter().enumerate() {
+        if sets.generated.len() >= count {
+            break;
+        }
+        let Some(real) = dataset.decoded_piece(i, STEPS) else {
+            continue;
+        };
+        let steps = dataset.piece_ids(i).len().min(STEPS);
+        if steps < 2 * SEED_STEPS {
+            continue;
+        }
+        let bar = real
+            .time_signature_at(0)
+            .ticks_per_bar(real.ticks_per_quarter);
+        let notes: Vec<_> = real.notes().copied().collect();
+        let Ok(seed) = Seed::from_notes(
+            &notes,
+            real.ticks_per_quarter,
+            real.tempo_map.clone(),
+            real.initial_time_signature(),
+            Some(0..bar),
+        ) else {
+            continue;
+        };
+        let minor = dataset.pieces[i]
+            .estimated_key
+            .is_some_and(|k| k.mode == Mode::Minor);
+        let options = GenerateOptions {
+            steps: (steps - SEED_STEPS) as u64,
+            rng_seed: n as u64,
+            key: Some(if minor { Key::A_MINOR } else { Key::C_MAJOR }),
+            ..GenerateOptions::default()
+        };
+        if let Ok(mut out) = generate(model, &seed, &options)
+            && let Some(g) = out.pop()
+        {
+            sets.generated.push(g.piece);
+            sets.reference.push(real);
+        }
+    }
+    sets
+}
+
+/// The whole melodies of `dataset`'s training split, decoded (what a copy check looks for
+/// generated notes in).
+pub fn training_melodies(dataset: &Dataset) -> Vec<Piece> {
+    (0..dataset.pieces.len())
+        .filter(|&i| dataset.pieces[i].split == Split::Train)
+        .filter_map(|i| dataset.decoded_piece(i, usize::MAX))
+        .collect()
 }
 
 /// How many of `pieces` are in each metre the models know (pieces in another metre are not

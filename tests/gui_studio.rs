@@ -2,12 +2,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::time::{Duration, Instant};
-
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use gan_studio::music::{Note, Piece, Pitch, Velocity};
 use gan_studio::ui::{LaunchOptions, Level, StudioApp};
+
+mod ui_support;
+use ui_support::step_while;
 
 fn studio(options: LaunchOptions) -> Harness<'static, StudioApp> {
     Harness::builder()
@@ -17,16 +18,9 @@ fn studio(options: LaunchOptions) -> Harness<'static, StudioApp> {
 
 /// Steps the UI until the data set panel is idle (loading runs on a worker thread).
 fn wait_until_idle(harness: &mut Harness<'static, StudioApp>) {
-    let start = Instant::now();
-    while harness.state().dataset_panel().is_busy() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "data set load did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-        harness.step();
-    }
-    harness.run_steps(2);
+    step_while(harness, "data set load", |app| {
+        app.dataset_panel().is_busy()
+    });
 }
 
 #[test]
@@ -103,17 +97,8 @@ fn opening_files_imports_good_ones_and_names_bad_ones_once() {
 
 /// Steps until the Generate panel is idle.
 fn wait_for_generation(harness: &mut Harness<'static, StudioApp>) {
-    let start = Instant::now();
     harness.run_steps(2);
-    while harness.state().generate_panel().is_busy() {
-        assert!(
-            start.elapsed() < Duration::from_secs(60),
-            "generation did not finish"
-        );
-        std::thread::sleep(Duration::from_millis(10));
-        harness.step();
-    }
-    harness.run_steps(2);
+    step_while(harness, "generation", |app| app.generate_panel().is_busy());
 }
 
 fn variation_tokens(harness: &Harness<'static, StudioApp>) -> Vec<Vec<u32>> {

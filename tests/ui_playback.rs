@@ -82,8 +82,8 @@ fn without_a_sound_card_the_studio_says_so_once_and_keeps_working() {
 
     let piece = four_quarters();
     for _ in 0..3 {
-        playback.play(&piece, 0.0);
-        playback.toggle(&piece);
+        playback.play(&piece, 0.0, &mut notifications);
+        playback.toggle(&piece, &mut notifications);
         playback.audition(Pitch::A4);
         playback.poll(&ctx, &mut notifications);
     }
@@ -190,7 +190,7 @@ fn export_wav_writes_the_piece_and_its_tail_on_a_worker() {
     let mut notifications = Notifications::default();
     let mut playback = Playback::with_opener(&ctx, PlaybackSettings::default(), no_sound_card());
     poll_until(&mut playback, &ctx, &mut notifications, started);
-    playback.export_wav(&four_quarters(), out.clone());
+    playback.export_wav(&four_quarters(), out.clone(), &mut notifications);
     assert!(playback.is_exporting());
     poll_until(&mut playback, &ctx, &mut notifications, |p| {
         !p.is_exporting()
@@ -241,7 +241,10 @@ fn the_toolbar_and_status_bar_say_no_audio_output_and_offer_wav_export() {
     let mut harness = Harness::builder().with_size([900.0, 700.0]).build_ui_state(
         |ui, host: &mut Host| {
             host.playback.poll(ui.ctx(), &mut host.notifications);
-            ui.horizontal(|ui| host.playback.transport_ui(ui, &host.piece));
+            ui.horizontal(|ui| {
+                host.playback
+                    .transport_ui(ui, &host.piece, &mut host.notifications)
+            });
             ui.separator();
             host.playback.settings_ui(ui);
             ui.separator();

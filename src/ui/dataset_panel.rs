@@ -1,6 +1,9 @@
 //! The Dataset panel: what is loaded, its counts and keys, the files skipped and why, the folk
 //! set's licence notice and the button that fetches it. Loading and fetching run on worker
 //! threads; the panel only polls them.
+//!
+//! The panel owns the studio's one data set: loaded once, held in an [`Arc`], and shared with
+//! the other panels through [`super::panel::PanelContext::dataset`] (never copied).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -9,6 +12,7 @@ use std::sync::mpsc::{self, Receiver};
 
 use super::job::{Job, Poll};
 use super::notify::Notifications;
+use super::panel::{Panel, PanelContext};
 use crate::data::{DataSource, Dataset, LoadOptions, PreprocessConfig, Progress, load_dataset};
 use crate::dataset_fetch;
 
@@ -25,8 +29,8 @@ enum Load {
         total: usize,
         cancel: Arc<AtomicBool>,
     },
-    /// Ready.
-    Loaded(Box<Dataset>),
+    /// Ready, shared with the other panels.
+    Loaded(Arc<Dataset>),
     /// Failed, with the message shown in the panel.
     Failed(String),
 }
@@ -63,8 +67,8 @@ impl DatasetPanel {
             .is_some_and(dataset_fetch::folk_is_present_in)
     }
 
-    /// The loaded data set, if any.
-    pub fn dataset(&self) -> Option<&Dataset> {
+    /// The loaded data set, if any (the one the whole studio shares).
+    pub fn dataset(&self) -> Option<&Arc<Dataset>> {
         match &self.load {
             Load::Loaded(d) => Some(d),
             _ => None,
@@ -125,8 +129,8 @@ impl DatasetPanel {
         };
     }
 
-    /// Polls the background work; call once per frame.
-    pub fn poll(&mut self, ctx: &egui::Context, notifications: &mut Notifications) {
+    /// Polls the background work, telling `notifications` what failed; call once per frame.
+    pub fn poll_work(&mut self, ctx: &egui::Context, notifications: &mut Notifications) {
         if let Some(job) = &mut self.fetch {
             match job.poll() {
                 Poll::Pending => {}
@@ -168,7 +172,7 @@ impl DatasetPanel {
             }
             match job.poll() {
                 Poll::Pending => {}
-                Poll::Done(Ok(dataset)) => self.load = Load::Loaded(Box::new(dataset)),
+                Poll::Done(Ok(dataset)) => self.load = Load::Loaded(Arc::new(dataset)),
                 Poll::Done(Err(message)) => {
                     notifications.error(format!("could not load the data set: {message}"));
                     self.load = Load::Failed(message);
@@ -196,7 +200,7 @@ impl DatasetPanel {
     }
 
     /// Draws the panel.
-    pub fn ui(&mut self, ui: &mut egui::Ui) {
+    pub fn dataset_ui(&mut self, ui: &mut egui::Ui) {
         ui.heading("Dataset");
         ui.label("The melodies the GAN learns from.");
         ui.add_space(4.0);
@@ -261,6 +265,16 @@ impl DatasetPanel {
                 .small()
                 .weak(),
         );
+    }
+}
+
+impl Panel for DatasetPanel {
+    fn poll(&mut self, cx: &mut PanelContext<'_>) {
+        self.poll_work(cx.egui, cx.notify);
+    }
+
+    fn panel_ui(&mut self, ui: &mut egui::Ui, _cx: &mut PanelContext<'_>) {
+        self.dataset_ui(ui);
     }
 }
 

@@ -1,26 +1,64 @@
 //! The studio window (eframe/egui). It owns no domain logic: it shows state and sends
 //! commands to the library.
+//!
+//! # Shape
+//! - [`app`]: the top-level eframe app. Routing only: it polls every panel each frame, draws
+//!   the one shown, and carries out the [`AppAction`]s they asked for.
+//! - [`panel`]: the contract every panel follows: the [`Panel`] trait (poll background work;
+//!   draw with `panel_ui`), the [`PanelContext`] it gets (the document, the one notification
+//!   channel, the shared data set and model, the list of actions) and the [`AppAction`] enum.
+//! - The panels: [`generate`], [`train`], [`dataset_panel`], [`evaluate`], and the sound
+//!   settings in [`sound`] (output, playback route, MIDI ports, recording, WAV export).
+//! - Shared pieces: `notify` (the toasts), `job` (background work polled each frame),
+//!   `files` (file dialogs), `charts`, `help`, [`roll`] (the piano roll), [`renderer`].
+//!
+//! # The error policy (one for the whole window)
+//! Every error and every piece of news reaches the user **once, as a notification**
+//! ([`Notifications`], a toast): the `notify` of the [`PanelContext`] a panel is given in
+//! `poll` and `panel_ui`. A method that can fail outside those either returns its error to
+//! the caller or takes the `&mut Notifications` to report to. There are no per-panel queues
+//! of messages drained at the next frame and no error shown only as inline text. A panel may
+//! keep showing the *state* a failure left behind (a data set that failed to load, a run that
+//! failed), next to the toast that told it. Error texts name the file or device and the
+//! problem; "information" is for things that are not faults (no sound card, no MIDI).
+//!
+//! # Adding a panel (the pattern to copy)
+//! 1. Write `src/ui/my_panel.rs` (or a folder `src/ui/my_panel/` when it grows past ~400
+//!    lines: state and work in `mod.rs`, drawing in `view.rs`): a struct with its state, and
+//!    `impl Panel for MyPanel` with `poll` (collect finished `job::Job` results, report failures
+//!    to `cx.notify`; never block) and `panel_ui` (draw; ask the app for things by pushing an
+//!    [`AppAction`] to `cx.actions`, e.g. `cx.play(piece, 0.0)`). [`dataset_panel`] is the
+//!    smallest example.
+//! 2. Add a variant to [`Tab`] (and to `Tab::ALL` and `Tab::label`), a field to the app's
+//!    `Panels` and its arm in `Panels::get_mut` (`src/ui/app/mod.rs`).
+//! 3. If the panel needs something only the app can do, add a variant to [`AppAction`] and
+//!    its arm in `StudioApp::run_actions`.
+//! 4. Test it alone in egui_kittest by its labels, hosting a [`Shared`] for its context
+//!    (`tests/ui_panel_contract.rs` shows how).
 
 mod app;
 mod charts;
-mod dataset_panel;
-pub mod evaluate_panel;
+pub mod dataset_panel;
+pub mod evaluate;
 mod files;
-pub mod generate_panel;
+pub mod generate;
 mod help;
 mod job;
 mod notify;
-mod playback;
+pub mod panel;
 pub mod renderer;
 pub mod roll;
+pub mod sound;
 mod train;
 
 pub use crate::train::Preset;
-pub use app::{StudioApp, Tab};
+pub use app::{StudioApp, Tab, install_fonts};
 pub use dataset_panel::DatasetPanel;
-pub use generate_panel::{GenerateAction, GeneratePanel, SeedSource};
+pub use evaluate::EvaluatePanel;
+pub use generate::{GeneratePanel, SeedSource};
 pub use notify::{Level, Notifications};
-pub use playback::{OutputOpener, OutputState, Playback, PlaybackSettings};
+pub use panel::{AppAction, Panel, PanelContext, Shared};
+pub use sound::{OutputOpener, OutputState, Playback, PlaybackSettings, SoundStatus};
 pub use train::{SampleEntry, TrainPanel, TrainPanelAction, TrainState};
 
 use std::time::Duration;

@@ -1,0 +1,170 @@
+//! WAV export and the file dialogs of the sound settings (SoundFont, WAV file), each on its
+//! own thread.
+
+use std::path::PathBuf;
+
+use super::Playback;
+use crate::audio::{RenderOptions, RenderSummary, SampleFormat, render_piece_to_wav};
+use crate::music::Piece;
+use crate::ui::job::{Job, Poll};
+use crate::ui::notify::Notifications;
+
+/// A file dialog under way, and what its answer is for.
+enum Dialog {
+    SoundFont,
+    ExportWav(Box<Piece>),
+}
+
+/// The WAV export and file dialog under way, if any.
+#[derive(Default)]
+pub(super) struct Exports {
+    export: Option<(PathBuf, Job<Result<RenderSummary, String>>)>,
+    dialog: Option<(Dialog, Job<Option<PathBuf>>)>,
+}
+
+impl Exports {
+    /// Whether a WAV export is running.
+    pub(super) fn is_busy(&self) -> bool {
+        self.export.is_some()
+    }
+
+    /// Whether a file dialog is open.
+    pub(super) fn dialog_open(&self) -> bool {
+        self.dialog.is_some()
+    }
+}
+
+impl Playback {
+    /// Renders `piece` with the current SoundFont and preset into a 16-bit WAV file at
+    /// 44.1 kHz on a worker thread; the result is reported to `notify` at a later
+    /// [`Playback::poll`].
+    pub fn export_wav(&mut self, piece: &Piece, path: PathBuf, notify: &mut Notifications) {
+        if self.export.export.is_some() {
+            notify.info("A WAV export is already running; try again when it is done.");
+            return;
+        }
+        let options = RenderOptions {
+            soundfont: self.font.clone(),
+            program: self.settings.preset,
+            ..RenderOptions::default()
+        };
+        let piece = piece.clone();
+        let out = path.clone();
+        let job = Job::spawn(&self.ctx, "wav-export", move || {
+            render_piece_to_wav(&piece, &out, &options, SampleFormat::Int16)
+                .map_err(|e| e.to_string())
+        });
+        self.export.export = Some((path, job));
+    }
+
+    /// Whether a WAV export is running.
+    pub fn is_exporting(&self) -> bool {
+        self.export.is_busy()
+    }
+
+    /// Asks for a file name (native dialog, on its own thread), then exports `piece` there.
+    pub fn export_wav_dialog(&mut self, piece: &Piece) {
+        if self.export.dialog.is_some() {
+            return;
+        }
+        let name = format!("{}.wav", safe_file_stem(&piece.title));
+        let job = Job::spawn(&self.ctx, "wav-dialog", move || {
+            rfd::FileDialog::new()
+                .add_filter("WAV audio", &["wav"])
+                .set_file_name(name)
+                .save_file()
+        });
+        self.export.dialog = Some((Dialog::ExportWav(Box::new(piece.clone())), job));
+    }
+
+    /// Asks for a SoundFont file (native dialog, on its own thread), then loads it.
+    pub fn load_soundfont_dialog(&mut self) {
+        if self.export.dialog.is_some() {
+            return;
+        }
+        let job = Job::spawn(&self.ctx, "soundfont-dialog", || {
+            rfd::FileDialog::new()
+                .add_filter("SoundFont", &["sf2"])
+                .pick_file()
+        });
+        self.export.dialog = Some((Dialog::SoundFont, job));
+    }
+
+    pub(super) fn poll_exports(&mut self, notify: &mut Notifications) {
+        if let Some((path, job)) = &mut self.export.export {
+            match job.poll() {
+                Poll::Pending => {}
+                Poll::Done(result) => {
+                    let path = path.clone();
+                    self.export.export = None;
+                    match result {
+                        Ok(summary) => notify.info(format!(
+                            "Exported {:.1} s of audio to {}",
+                            summary.seconds,
+                            path.display()
+                        )),
+                        Err(e) => notify.error(e),
+                    }
+                }
+                Poll::Lost => {
+                    let path = path.clone();
+                    self.export.export = None;
+                    notify.error(format!(
+                        "the WAV export stopped unexpectedly: {}",
+                        path.display()
+                    ));
+                }
+            }
+        }
+        if let Some((_, job)) = &mut self.export.dialog {
+            match job.poll() {
+                Poll::Pending => {}
+                Poll::Done(path) => {
+                    if let Some((dialog, _)) = self.export.dialog.take()
+                        && let Some(path) = path
+                    {
+                        match dialog {
+                            Dialog::SoundFont => self.set_soundfont(Some(path)),
+                            Dialog::ExportWav(piece) => self.export_wav(&piece, path, notify),
+                        }
+                    }
+                }
+                Poll::Lost => {
+                    self.export.dialog = None;
+                    notify.error("no file dialog is available here");
+                }
+            }
+        }
+    }
+}
+
+/// A file stem made of a title: letters, digits, '-' and '_' kept, the rest '_'.
+fn safe_file_stem(title: &str) -> String {
+    let stem: String = title
+        .trim()
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if stem.is_empty() {
+        "piece".to_string()
+    } else {
+        stem
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn file_stems_are_safe() {
+        assert_eq!(safe_file_stem("My tune: take 2/3"), "My_tune__take_2_3");
+        assert_eq!(safe_file_stem("  "), "piece");
+    }
+}

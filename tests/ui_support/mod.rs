@@ -1,0 +1,22 @@
+//! Helpers shared by the studio's egui_kittest tests.
+
+#![allow(dead_code)]
+
+use std::time::{Duration, Instant};
+
+use egui_kittest::Harness;
+
+/// Steps `harness` while `busy` holds (the work runs on background threads), sleeping a
+/// little between frames; fails after a minute naming `what`. Ends with two more frames.
+pub fn step_while<S>(harness: &mut Harness<'_, S>, what: &str, busy: impl Fn(&S) -> bool) {
+    let start = Instant::now();
+    while busy(harness.state()) {
+        assert!(
+            start.elapsed() < Duration::from_secs(60),
+            "{what} did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+    harness.run_steps(2);
+}
