@@ -4,8 +4,8 @@
 
 use std::path::PathBuf;
 
+use gan_studio::data::fetch;
 use gan_studio::data::{LoadOptions, PreprocessConfig, load_dataset, source_for};
-use gan_studio::dataset_fetch;
 use gan_studio::model::crnn::{CrnnDiscriminatorConfig, CrnnGeneratorConfig};
 use gan_studio::train::crnn::{CrnnRunOptions, CrnnTrainConfig, run_crnn_cli};
 
@@ -16,7 +16,7 @@ fn main() -> anyhow::Result<()> {
     let gan_steps: u64 = args.next().map_or(Ok(600), |s| s.parse())?;
     let source = source_for(None)?;
     let options = LoadOptions {
-        cache_dir: dataset_fetch::cache_dir().ok(),
+        cache_dir: fetch::cache_dir().ok(),
         ..LoadOptions::default()
     };
     let dataset = load_dataset(

@@ -87,7 +87,7 @@ pub struct StudioApp {
     /// Generated, held-out and training melodies for the Evaluate panel.
     eval_job: Option<Job<(Vec<Piece>, Vec<Piece>, Vec<Piece>)>>,
     scene: Option<(Scene, u32)>,
-    bench: Option<crate::bench::ui::FrameRecorder>,
+    bench: Option<super::frames::FrameRecorder>,
 }
 
 impl StudioApp {
@@ -110,14 +110,14 @@ impl StudioApp {
         let data_dir = options
             .data_dir
             .clone()
-            .or_else(|| crate::dataset_fetch::data_dir().ok());
+            .or_else(|| crate::data::fetch::data_dir().ok());
         let runs_dir = data_dir
             .as_ref()
             .map_or_else(|| PathBuf::from("runs"), |d| d.join("runs"));
         let folk_dir = data_dir.as_ref().map(|d| d.join("folk"));
         let autosave_path = data_dir
             .as_ref()
-            .map(|d| d.join(format!("autosave.{}", crate::project::EXTENSION)));
+            .map(|d| d.join(format!("autosave.{}", crate::edit::project::EXTENSION)));
         let recovery = autosave_path.clone().filter(|p| p.is_file());
         let doc = Document::new();
         let mut app = StudioApp {
@@ -149,9 +149,7 @@ impl StudioApp {
             dataset_key: None,
             eval_job: None,
             scene: options.scene.map(|s| (s, 0)),
-            bench: options
-                .bench_frames
-                .map(crate::bench::ui::FrameRecorder::new),
+            bench: options.bench_frames.map(super::frames::FrameRecorder::new),
         };
         match default_model() {
             Ok(model) => app.generate.set_model(
@@ -175,9 +173,9 @@ impl StudioApp {
     pub fn open(&mut self, path: PathBuf) {
         let is_project = path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case(crate::project::EXTENSION));
+            .is_some_and(|e| e.eq_ignore_ascii_case(crate::edit::project::EXTENSION));
         if is_project {
-            match crate::project::load_project(&path) {
+            match crate::edit::project::load_project(&path) {
                 Ok(doc) => {
                     self.doc = doc;
                     self.saved_revision = self.doc.revision();
@@ -286,7 +284,7 @@ impl StudioApp {
     }
 
     fn save_to(&mut self, path: PathBuf) {
-        match crate::project::save_project(&path, &self.doc) {
+        match crate::edit::project::save_project(&path, &self.doc) {
             Ok(()) => {
                 self.saved_revision = self.doc.revision();
                 self.project_path = Some(path.clone());
@@ -322,7 +320,7 @@ impl StudioApp {
             FileRequest::SaveProject => {
                 if let Some(mut path) = paths.into_iter().next() {
                     if path.extension().is_none() {
-                        path.set_extension(crate::project::EXTENSION);
+                        path.set_extension(crate::edit::project::EXTENSION);
                     }
                     self.save_to(path);
                 }
@@ -365,7 +363,7 @@ impl StudioApp {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
             }
-            crate::project::save_project(&path, &doc).map_err(|e| e.to_string())
+            crate::edit::project::save_project(&path, &doc).map_err(|e| e.to_string())
         }));
     }
 
@@ -632,7 +630,7 @@ impl StudioApp {
         if let Some(path) = self.recovery.clone() {
             match help::recovery_ui(ctx, &path) {
                 Some(true) => {
-                    match crate::project::load_project(&path) {
+                    match crate::edit::project::load_project(&path) {
                         Ok(doc) => {
                             self.doc = doc;
                             self.notifications.info("recovered the unsaved work");
@@ -934,7 +932,7 @@ impl eframe::App for StudioApp {
         // nothing unsaved there is nothing to recover.
         if let Some(path) = &self.autosave_path {
             if self.has_unsaved_changes() {
-                let _ = crate::project::save_project(path, &self.doc);
+                let _ = crate::edit::project::save_project(path, &self.doc);
             } else {
                 let _ = std::fs::remove_file(path);
             }

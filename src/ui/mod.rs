@@ -6,6 +6,7 @@ mod charts;
 mod dataset_panel;
 pub mod evaluate_panel;
 mod files;
+pub mod frames;
 pub mod generate_panel;
 mod help;
 mod job;
@@ -38,7 +39,7 @@ pub struct LaunchOptions {
     /// Put the studio in a prepared state (for the screenshot script).
     pub scene: Option<Scene>,
     /// Record frame times and memory and write them to this file at exit, repainting
-    /// continuously (`gan-studio bench ui`; see [`crate::bench::ui`]).
+    /// continuously (`gan-studio bench ui`; see [`frames`]).
     pub bench_frames: Option<std::path::PathBuf>,
 }
 

@@ -23,8 +23,8 @@ use super::charts::{self, DEFAULT_SMOOTHING, Diversity, SmoothedSeries};
 use super::job::{Job, Poll};
 use super::notify::{Level, Notifications};
 use super::train_quality::{QualityHistory, quality_charts_ui};
+use crate::data::fetch;
 use crate::data::{DataSource, Dataset, LoadOptions, PreprocessConfig, load_dataset};
-use crate::dataset_fetch;
 use crate::model::{DiscriminatorConfig, GeneratorConfig};
 use crate::music::tokens::{decode_notes_lenient, from_ids};
 use crate::music::{DEFAULT_TICKS_PER_QUARTER, Piece, Velocity};
@@ -318,7 +318,7 @@ impl TrainPanel {
         TrainPanel {
             runs_dir,
             folk_dir,
-            cache_dir: dataset_fetch::cache_dir().ok(),
+            cache_dir: fetch::cache_dir().ok(),
             data: Data::None,
             preset: Some(preset),
             config: preset.config().unwrap_or_else(|| {
@@ -835,7 +835,7 @@ impl TrainPanel {
         let folk_present = self
             .folk_dir
             .as_deref()
-            .is_some_and(dataset_fetch::folk_is_present_in);
+            .is_some_and(fetch::folk_is_present_in);
         ui.horizontal_wrapped(|ui| {
             if ui
                 .add_enabled(idle, egui::Button::new("Demo melodies"))
