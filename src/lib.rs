@@ -26,16 +26,16 @@
 //!   LSTM).
 //! - [`generate`]: sampling melodies from plain-`f32` weights (no burn): seeds, temperature,
 //!   keys, metres, regions.
+//! - [`quality`]: how good a model's tunes are, generated from nothing against held-out tunes.
 //! - [`train`]: the compute backend, the MLE and adversarial steps, the training worker and
 //!   its messages, checkpoints.
 //! - [`models`]: which generator to use: the built-in model, a weights file or a run folder.
-//! - [`quality`]: how good a model's tunes are, generated from nothing against held-out tunes.
 //! - [`ui`]: the eframe/egui studio; it owns no domain logic.
 //! - [`bench`]: the benchmarks behind `gan-studio bench` (the UI one drives the studio).
 //! - [`cli`]: the clap subcommands over the same library calls.
 //!
 //! The domain modules (`music`, `midi`, `abc`, `data`, `eval`) never depend on the GUI or on
-//! the machine-learning framework, and no module imports one above it in this list.
+//! the machine-learning framework, and each module imports only modules listed before it.
 
 pub mod abc;
 pub mod audio;

@@ -63,8 +63,9 @@
 //! loudest velocity), so they come back as the notes that sound: each one ends where the next
 //! strike of its key begins or where the key is lifted. Whatever reads the file (this reader,
 //! a sequencer, a hardware synthesizer) hears what the built-in synthesizer plays from the
-//! piece, and a read piece survives further writes and reads unchanged. Names must not end in
-//! NUL characters.
+//! piece, and what was written once survives further reads and writes unchanged (a piece read
+//! from someone else's file may hold overlapping notes of one key, which its first write
+//! resolves). Names must not end in NUL characters.
 
 mod error;
 mod info;
