@@ -8,8 +8,8 @@
 
 use std::sync::Arc;
 
+use gan_studio::data::fetch;
 use gan_studio::data::{LoadOptions, PreprocessConfig, Split, load_dataset, source_for};
-use gan_studio::dataset_fetch;
 use gan_studio::eval::{CompareOptions, evaluate};
 use gan_studio::generate::{GenerateOptions, MarkovChain, Seed, TokenModel, generate};
 use gan_studio::models::load_model;
@@ -58,7 +58,7 @@ fn main() -> anyhow::Result<()> {
     let specs: Vec<String> = std::env::args().skip(1).collect();
     let source = source_for(None)?;
     let options = LoadOptions {
-        cache_dir: dataset_fetch::cache_dir().ok(),
+        cache_dir: fetch::cache_dir().ok(),
         ..LoadOptions::default()
     };
     let dataset = Arc::new(load_dataset(

@@ -8,8 +8,8 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
+use gan_studio::data::fetch;
 use gan_studio::data::{LoadOptions, PreprocessConfig, load_dataset, source_for};
-use gan_studio::dataset_fetch;
 use gan_studio::model::{DiscriminatorConfig, GeneratorConfig};
 use gan_studio::train::{Phase, TrainConfig, Trainer, cpu_device};
 
@@ -23,7 +23,7 @@ fn main() -> anyhow::Result<()> {
 
     let source = source_for(None)?;
     let options = LoadOptions {
-        cache_dir: dataset_fetch::cache_dir().ok(),
+        cache_dir: fetch::cache_dir().ok(),
         ..LoadOptions::default()
     };
     let dataset = Arc::new(load_dataset(

@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use gan_studio::abc::{Tune, parse_abc_str, read_abc_file};
-use gan_studio::dataset_fetch::{FOLK_ABC_FILES, folk_dir, folk_is_present_in};
+use gan_studio::data::fetch::{FOLK_ABC_FILES, folk_dir, folk_is_present_in};
 
 const DEMO: &str = include_str!("../assets/demo/demo_melodies.abc");
 

@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gan_studio::abc::{Tune, parse_abc_str, read_abc_file};
-use gan_studio::dataset_fetch::{FOLK_ABC_FILES, folk_dir, folk_is_present_in};
+use gan_studio::data::fetch::{FOLK_ABC_FILES, folk_dir, folk_is_present_in};
 
 /// (pitch, onset in 16ths, duration in 16ths).
 type GridNote = (u8, u64, u64);

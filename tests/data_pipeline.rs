@@ -475,10 +475,10 @@ fn cancelling_stops_the_import() {
 
 #[test]
 fn the_folk_set_loads_when_fetched() {
-    let Ok(dir) = gan_studio::dataset_fetch::folk_dir() else {
+    let Ok(dir) = gan_studio::data::fetch::folk_dir() else {
         return;
     };
-    if !gan_studio::dataset_fetch::folk_is_present_in(&dir) {
+    if !gan_studio::data::fetch::folk_is_present_in(&dir) {
         eprintln!("the folk set is not fetched ({}); skipped", dir.display());
         return;
     }

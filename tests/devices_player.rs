@@ -170,6 +170,88 @@ fn a_piece_plays_in_order_on_time_with_programs_first_and_silence_at_the_end() {
 }
 
 #[test]
+fn overlapping_notes_of_one_key_are_never_cut_early() {
+    // 240 BPM: a quarter (480 ticks) lasts 0.25 s. C4 [0, 1920) holds over C4 [480, 960) and
+    // is overlapped by C4 [1440, 2400); E4 [240, 1440) outlasts E4 [0, 960).
+    let notes = vec![
+        note(60, 0, 1920),
+        note(60, 480, 480),
+        note(60, 1440, 960),
+        note(64, 0, 960),
+        note(64, 240, 1200),
+    ];
+    let piece = piece_at(240.0, vec![part(0, 0, notes.clone())]);
+    let (player, rec) = player_with_fake();
+    player.load(&piece).unwrap();
+    let t0 = Instant::now();
+    player.play_from(0).unwrap();
+    wait_for(&player, |e| *e == PlayerEvent::Finished);
+    let keys: Vec<(f64, u8, bool)> = rec
+        .messages()
+        .iter()
+        .filter_map(|s| match s.message {
+            MidiMessage::NoteOn { pitch, .. } => Some((secs(t0, s.at), pitch.get(), true)),
+            MidiMessage::NoteOff { pitch, .. } => Some((secs(t0, s.at), pitch.get(), false)),
+            _ => None,
+        })
+        .collect();
+    // What a hardware synth hears: a later start strikes the key again (off, then on), and
+    // only the last release of overlapping notes lifts it.
+    let plain: Vec<(u8, bool)> = keys.iter().map(|k| (k.1, k.2)).collect();
+    assert_eq!(
+        plain,
+        vec![
+            (60, true),
+            (64, true),
+            (64, false),
+            (64, true),
+            (60, false),
+            (60, true),
+            (60, false),
+            (64, false),
+            (60, true),
+            (60, false),
+        ]
+    );
+    let times: Vec<Instant> = rec
+        .messages()
+        .iter()
+        .filter(|s| {
+            matches!(
+                s.message,
+                MidiMessage::NoteOn { .. } | MidiMessage::NoteOff { .. }
+            )
+        })
+        .map(|s| s.at)
+        .collect();
+    check_times(
+        t0,
+        &times,
+        &[0.0, 0.0, 0.125, 0.125, 0.25, 0.25, 0.75, 0.75, 0.75, 1.25],
+    );
+    // A synth silences a key at a note-off whatever struck it: every note-off must end the
+    // note-on just before it on its key, and a release that is not a strike again (a note-on
+    // of the key at once after it) must not come before the end of any note of the key
+    // sounding then.
+    let tick_seconds = 0.25 / 480.0;
+    for (i, &(at, pitch, on)) in keys.iter().enumerate() {
+        let previous = keys[..i].iter().rev().find(|k| k.1 == pitch);
+        assert_eq!(previous.is_some_and(|p| p.2), !on, "{pitch} at {at:.3} s");
+        let next = keys[i + 1..].iter().find(|k| k.1 == pitch);
+        if on || next.is_some_and(|n| n.2 && n.0 - at < LATE) {
+            continue;
+        }
+        for n in notes.iter().filter(|n| n.pitch.get() == pitch) {
+            let (start, end) = (n.start as f64 * tick_seconds, n.end() as f64 * tick_seconds);
+            assert!(
+                at <= start || at >= end - EARLY,
+                "the key {pitch} was released at {at:.3} s inside the note {start:.3}..{end:.3} s"
+            );
+        }
+    }
+}
+
+#[test]
 fn tempo_changes_in_the_piece_move_the_notes() {
     // 240 BPM for two quarters (0.5 s), then 120 BPM (0.5 s a quarter).
     let mut piece = piece_at(

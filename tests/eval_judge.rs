@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use gan_studio::abc::read_abc_file;
-use gan_studio::dataset_fetch::{folk_abc_paths, folk_dir, folk_is_present_in};
+use gan_studio::data::fetch::{folk_abc_paths, folk_dir, folk_is_present_in};
 use gan_studio::eval::{CopyIndex, JudgeConfig, first_bars, two_sample_test};
 use gan_studio::music::{Piece, Pitch};
 

@@ -16,7 +16,7 @@ use std::num::NonZero;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::transport::{Command, LoopRegion, PlayState, Shared, audition_channel};
+use super::shared::{Command, LoopRegion, PlayState, Shared, audition_channel};
 use super::{Schedule, Synth};
 use crate::music::{Channel, Pitch};
 

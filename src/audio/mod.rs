@@ -19,6 +19,7 @@ mod error;
 mod output;
 mod render;
 mod schedule;
+mod shared;
 mod soundfont;
 mod synth;
 mod transport;
@@ -28,10 +29,11 @@ pub use engine::{MAX_COMMANDS_PER_BLOCK, PlaybackSource};
 pub use error::AudioError;
 pub use output::{AudioOutput, LOW_LATENCY_BUFFER_FRAMES};
 pub use render::{RenderOptions, Rendered, render_piece, render_schedule};
-pub use schedule::{EventKind, Schedule, ScheduleOptions, ScheduledEvent, melodic_preset};
+pub use schedule::{Schedule, ScheduleOptions, ScheduledEvent, melodic_preset};
+pub use shared::{LoopRegion, PlayState, audition_channel};
 pub use soundfont::{BUILT_IN_NAME, PresetId, PresetInfo, SoundFont};
 pub use synth::{Synth, SynthOptions};
-pub use transport::{LoopRegion, PlayState, TEMPO_FACTORS, Transport, audition_channel, playback};
+pub use transport::{TEMPO_FACTORS, Transport, playback};
 pub use wav::{
     RenderSummary, SampleFormat, render_midi_file_to_wav, render_piece_to_wav, write_wav,
     write_wav_to,

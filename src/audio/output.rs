@@ -17,7 +17,8 @@ use std::sync::Arc;
 use rodio::cpal::BufferSize;
 use rodio::{CpalError, CpalErrorKind, DeviceSinkBuilder, MixerDeviceSink};
 
-use super::transport::{Shared, playback_with_shared};
+use super::shared::Shared;
+use super::transport::playback_with_shared;
 use super::{AudioError, PlaybackSource, SoundFont, Synth, Transport};
 
 /// The device buffer asked for first, in frames.

@@ -1,24 +1,14 @@
 //! Schedules: a piece turned into a sorted list of note-on/note-off events in seconds.
 //!
-//! A schedule is built once, off the audio thread, from a [`Piece`]: every note's start and
-//! end go through the piece's tempo map (tick -> seconds at tempo factor 1), events are sorted
-//! by time with note-offs before note-ons at the same instant (so a repeated key strikes
-//! again), and overlapping notes of the same key on the same channel are resolved the way a
-//! keyboard would: the second strike ends the first, and only the last release lifts the key.
-//! The offline renderer walks it once; the playback engine receives it pre-built through its
-//! command queue and only reads it.
+//! A schedule is built once, off the audio thread, from a [`Piece`]: the piece's parts are
+//! flattened by [`note_events`] (which also resolves overlapping notes of one key the way a
+//! keyboard plays them: see [`crate::music::events`]), and every event's tick goes through
+//! the piece's tempo map (tick -> seconds at tempo factor 1). The offline renderer walks it
+//! once; the playback engine receives it pre-built through its command queue and only reads
+//! it.
 
 use super::{AudioError, PresetId, SoundFont, Synth};
-use crate::music::{Channel, Piece, Pitch, Program, Velocity};
-
-/// What happens at an event.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum EventKind {
-    /// A key goes down with a velocity.
-    On(Velocity),
-    /// A key goes up.
-    Off,
-}
+use crate::music::{Channel, NoteAction, Piece, Pitch, Program, note_events};
 
 /// One event of a schedule.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -30,15 +20,15 @@ pub struct ScheduledEvent {
     /// Which key.
     pub pitch: Pitch,
     /// Down or up.
-    pub kind: EventKind,
+    pub kind: NoteAction,
 }
 
 impl ScheduledEvent {
     /// Plays the event on a synthesizer.
     pub fn apply(&self, synth: &mut Synth) {
         match self.kind {
-            EventKind::On(velocity) => synth.note_on(self.channel, self.pitch, velocity),
-            EventKind::Off => synth.note_off(self.channel, self.pitch),
+            NoteAction::On(velocity) => synth.note_on(self.channel, self.pitch, velocity),
+            NoteAction::Off => synth.note_off(self.channel, self.pitch),
         }
     }
 }
@@ -89,13 +79,13 @@ impl Schedule {
     /// Builds the schedule of a piece.
     pub fn from_piece(piece: &Piece, options: ScheduleOptions) -> Schedule {
         let mut presets = [None; 16];
-        let mut raw = Vec::with_capacity(piece.note_count() * 2);
-        for part in &piece.parts {
-            let drums = part.is_drums();
-            if drums && !options.include_drums {
-                continue;
-            }
-            let preset = match (drums, options.preset) {
+        let parts: Vec<_> = piece
+            .parts
+            .iter()
+            .filter(|part| options.include_drums || !part.is_drums())
+            .collect();
+        for part in &parts {
+            let preset = match (part.is_drums(), options.preset) {
                 (true, _) => PresetId {
                     bank: 128,
                     program: part.program,
@@ -107,32 +97,16 @@ impl Schedule {
                 },
             };
             presets[usize::from(part.channel.get())] = Some(preset);
-            for note in &part.notes {
-                let on = piece.seconds_at(note.start);
-                let off = piece.seconds_at(note.end());
-                raw.push(ScheduledEvent {
-                    seconds: on,
-                    channel: part.channel,
-                    pitch: note.pitch,
-                    kind: EventKind::On(note.velocity),
-                });
-                raw.push(ScheduledEvent {
-                    seconds: off,
-                    channel: part.channel,
-                    pitch: note.pitch,
-                    kind: EventKind::Off,
-                });
-            }
         }
-        // Offs before ons at the same instant; then a stable, deterministic order.
-        raw.sort_by(|a, b| {
-            a.seconds
-                .total_cmp(&b.seconds)
-                .then_with(|| kind_order(a.kind).cmp(&kind_order(b.kind)))
-                .then_with(|| a.channel.cmp(&b.channel))
-                .then_with(|| a.pitch.cmp(&b.pitch))
-        });
-        let events = resolve_overlaps(raw);
+        let events: Vec<ScheduledEvent> = note_events(parts)
+            .into_iter()
+            .map(|e| ScheduledEvent {
+                seconds: piece.seconds_at(e.tick),
+                channel: e.channel,
+                pitch: e.pitch,
+                kind: e.action,
+            })
+            .collect();
         let end_seconds = events.last().map_or(0.0, |e| e.seconds);
         Schedule {
             events,
@@ -167,43 +141,6 @@ impl Schedule {
     }
 }
 
-/// Note-offs sort before note-ons.
-fn kind_order(kind: EventKind) -> u8 {
-    match kind {
-        EventKind::Off => 0,
-        EventKind::On(_) => 1,
-    }
-}
-
-/// Makes overlapping notes of one key on one channel behave like a keyboard: a strike while
-/// the key is down releases it first, and only the release that lifts the last strike is kept.
-fn resolve_overlaps(sorted: Vec<ScheduledEvent>) -> Vec<ScheduledEvent> {
-    let mut down = [[0u32; 128]; 16];
-    let mut out = Vec::with_capacity(sorted.len());
-    for event in sorted {
-        let count = &mut down[usize::from(event.channel.get())][usize::from(event.pitch.get())];
-        match event.kind {
-            EventKind::On(_) => {
-                if *count > 0 {
-                    out.push(ScheduledEvent {
-                        kind: EventKind::Off,
-                        ..event
-                    });
-                }
-                *count += 1;
-                out.push(event);
-            }
-            EventKind::Off => {
-                *count = count.saturating_sub(1);
-                if *count == 0 {
-                    out.push(event);
-                }
-            }
-        }
-    }
-    out
-}
-
 /// The program a part asks for, as a preset in bank 0 (helper for UIs listing parts).
 pub fn melodic_preset(program: Program) -> PresetId {
     PresetId { bank: 0, program }
@@ -212,7 +149,7 @@ pub fn melodic_preset(program: Program) -> PresetId {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::music::{Note, Part, TempoChange, TempoMap};
+    use crate::music::{Note, Part, TempoChange, TempoMap, Velocity};
 
     fn note(pitch: u8, start: u64, len: u64) -> Note {
         Note::new(Pitch::new(pitch).unwrap(), start, len, Velocity::DEFAULT).unwrap()
@@ -264,7 +201,7 @@ mod tests {
             .map(|e| {
                 (
                     (e.seconds * 960.0).round(),
-                    matches!(e.kind, EventKind::On(_)),
+                    matches!(e.kind, NoteAction::On(_)),
                 )
             })
             .collect();

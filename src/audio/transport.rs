@@ -1,5 +1,5 @@
-//! The transport: the UI's handle on playback (play, pause, stop, seek, loop, tempo, audition)
-//! and what it shares with the audio thread.
+//! The transport: the UI's handle on playback (play, pause, stop, seek, loop, tempo,
+//! audition).
 //!
 //! The UI holds a [`Transport`]; the audio thread runs the matching [`PlaybackSource`]. They
 //! share no lock the audio thread could wait on: commands travel through a lock-free ring
@@ -8,162 +8,19 @@
 //! Schedules go to the audio thread pre-built and come back through a second ring buffer to be
 //! dropped here, so the audio thread never frees their memory.
 
-use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::engine::PlaybackSource;
+use super::shared::{Command, LoopRegion, PlayState, Shared};
 use super::{AudioError, PresetId, Schedule, Synth};
-use crate::music::{Channel, Piece, Pitch, Velocity};
+use crate::music::{Piece, Pitch, Velocity};
 
 /// Commands the UI can queue before the audio thread must have taken some.
 const COMMAND_CAPACITY: usize = 256;
 
-/// The channel auditioned notes play on (channel 16, index 15): pieces rarely use it, and
-/// auditions there never cut a note of the piece on another channel.
-pub fn audition_channel() -> Channel {
-    Channel::new(15).unwrap_or_default()
-}
-
 /// The tempo factors the transport accepts (a quarter to four times the written tempo).
 pub const TEMPO_FACTORS: std::ops::RangeInclusive<f32> = 0.25..=4.0;
-
-/// What the transport is doing.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum PlayState {
-    /// Not playing; the playhead is at the start or where the piece ended.
-    Stopped,
-    /// Playing.
-    Playing,
-    /// Not playing; the playhead stays where it was paused.
-    Paused,
-}
-
-impl PlayState {
-    fn to_u8(self) -> u8 {
-        match self {
-            PlayState::Stopped => 0,
-            PlayState::Playing => 1,
-            PlayState::Paused => 2,
-        }
-    }
-
-    fn from_u8(v: u8) -> PlayState {
-        match v {
-            1 => PlayState::Playing,
-            2 => PlayState::Paused,
-            _ => PlayState::Stopped,
-        }
-    }
-}
-
-/// A region of the piece to repeat, in seconds at the piece's own tempo.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct LoopRegion {
-    start: f64,
-    end: f64,
-}
-
-impl LoopRegion {
-    /// The shortest loop accepted (10 ms).
-    pub const MIN_SECONDS: f64 = 0.01;
-
-    /// A loop from `start` to `end` seconds; the end must come at least 10 ms after the start.
-    pub fn new(start: f64, end: f64) -> Result<LoopRegion, AudioError> {
-        if !start.is_finite() || !end.is_finite() || start < 0.0 || end - start < Self::MIN_SECONDS
-        {
-            return Err(AudioError::BadLoopRegion { start, end });
-        }
-        Ok(LoopRegion { start, end })
-    }
-
-    /// A loop between two ticks of a piece (through its tempo map).
-    pub fn from_ticks(piece: &Piece, start: u64, end: u64) -> Result<LoopRegion, AudioError> {
-        LoopRegion::new(piece.seconds_at(start), piece.seconds_at(end))
-    }
-
-    /// Where the loop starts, in seconds.
-    pub fn start(&self) -> f64 {
-        self.start
-    }
-
-    /// Where the loop ends (and jumps back), in seconds.
-    pub fn end(&self) -> f64 {
-        self.end
-    }
-}
-
-/// A request to the audio thread.
-pub(crate) enum Command {
-    Play,
-    Pause,
-    Stop,
-    Seek(f64),
-    SetLoop(Option<LoopRegion>),
-    Load(Box<Schedule>),
-    Audition {
-        pitch: Pitch,
-        velocity: Velocity,
-        frames: u64,
-    },
-    AllSoundOff,
-    SetAuditionPreset(PresetId),
-}
-
-/// State shared by the UI, the audio thread and the device's error callback.
-pub(crate) struct Shared {
-    state: AtomicU8,
-    position_bits: AtomicU64,
-    frames_rendered: AtomicU64,
-    tempo_bits: AtomicU32,
-    device_failed: AtomicBool,
-    error_unreported: AtomicBool,
-    /// Written by the device's error callback (never by the audio callback), read by the UI.
-    error_message: Mutex<Option<String>>,
-}
-
-impl Shared {
-    pub(crate) fn new() -> Shared {
-        Shared {
-            state: AtomicU8::new(PlayState::Stopped.to_u8()),
-            position_bits: AtomicU64::new(0f64.to_bits()),
-            frames_rendered: AtomicU64::new(0),
-            tempo_bits: AtomicU32::new(1f32.to_bits()),
-            device_failed: AtomicBool::new(false),
-            error_unreported: AtomicBool::new(false),
-            error_message: Mutex::new(None),
-        }
-    }
-
-    /// Called by the audio thread after each block.
-    pub(crate) fn publish(&self, state: PlayState, position: f64, frames_rendered: u64) {
-        self.position_bits
-            .store(position.to_bits(), Ordering::Relaxed);
-        self.frames_rendered
-            .store(frames_rendered, Ordering::Relaxed);
-        self.state.store(state.to_u8(), Ordering::Release);
-    }
-
-    pub(crate) fn tempo_factor(&self) -> f32 {
-        f32::from_bits(self.tempo_bits.load(Ordering::Relaxed))
-    }
-
-    pub(crate) fn device_failed(&self) -> bool {
-        self.device_failed.load(Ordering::Acquire)
-    }
-
-    /// Records a fatal device error: playback stops and the UI is told once. Only the first
-    /// message is kept. Never blocks (the lock is only tried).
-    pub(crate) fn report_device_error(&self, message: String) {
-        if let Ok(mut slot) = self.error_message.try_lock()
-            && slot.is_none()
-        {
-            *slot = Some(message);
-        }
-        self.device_failed.store(true, Ordering::Release);
-        self.error_unreported.store(true, Ordering::Release);
-    }
-}
 
 /// The UI's handle on playback. Every method returns at once; the audio thread applies
 /// commands at its next block (64 frames, about 1.5 ms). Readings (`state`, `position_seconds`,
@@ -287,9 +144,7 @@ impl Transport {
         } else {
             1.0
         };
-        self.shared
-            .tempo_bits
-            .store(factor.to_bits(), Ordering::Relaxed);
+        self.shared.set_tempo_factor(factor);
     }
 
     /// The tempo factor in effect.
@@ -329,13 +184,13 @@ impl Transport {
         if self.shared.device_failed() {
             return PlayState::Stopped;
         }
-        PlayState::from_u8(self.shared.state.load(Ordering::Acquire))
+        self.shared.state()
     }
 
     /// The playhead in seconds of the piece at its own tempo, as of the last rendered block.
     /// What is heard lags it by the device's buffer.
     pub fn position_seconds(&self) -> f64 {
-        f64::from_bits(self.shared.position_bits.load(Ordering::Relaxed))
+        self.shared.position()
     }
 
     /// The playhead as a (fractional) tick of a piece, through its tempo map.
@@ -347,7 +202,7 @@ impl Transport {
 
     /// Frames the audio thread has rendered since it started (the audio clock).
     pub fn frames_rendered(&self) -> u64 {
-        self.shared.frames_rendered.load(Ordering::Relaxed)
+        self.shared.frames_rendered()
     }
 
     /// The sample rate of the audio thread.
@@ -368,16 +223,7 @@ impl Transport {
     /// The device error, exactly once: `Some(message)` the first time it is asked after the
     /// device failed, `None` before and afterwards.
     pub fn take_device_error(&self) -> Option<String> {
-        if !self.shared.error_unreported.swap(false, Ordering::AcqRel) {
-            return None;
-        }
-        let message = self
-            .shared
-            .error_message
-            .lock()
-            .ok()
-            .and_then(|slot| slot.clone());
-        Some(message.unwrap_or_else(|| "the audio device stopped working".to_string()))
+        self.shared.take_device_error()
     }
 
     /// The state shared with the audio thread (tests simulate device errors through it).

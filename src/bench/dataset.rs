@@ -252,9 +252,9 @@ fn run_in(settings: &DatasetBench, work: &Path, out: &mut impl Write) -> anyhow:
     writeln!(out, "threads {} threads", settings.threads)?;
     let folk = match &settings.folk_dir {
         Some(dir) => Some(dir.clone()),
-        None => crate::dataset_fetch::folk_dir().ok(),
+        None => crate::data::fetch::folk_dir().ok(),
     };
-    match folk.filter(|d| crate::dataset_fetch::folk_is_present_in(d)) {
+    match folk.filter(|d| crate::data::fetch::folk_is_present_in(d)) {
         Some(dir) => {
             let (cold, warm, dataset) = time_loads(
                 &DataSource::Folk(dir),

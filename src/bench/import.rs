@@ -101,6 +101,8 @@ pub fn synthetic_piece(rng: &mut StdRng, index: usize) -> anyhow::Result<Piece> 
             tick += step * rng.random_range(1..=6);
         }
         sort_notes(&mut notes);
+        // Two chord tones drawn on one key are one strike in a file: keep one.
+        notes.dedup_by_key(|n| (n.start, n.pitch));
         piece.parts.push(Part {
             name: format!("part {p}"),
             program: Program::new(rng.random_range(0..8))?,

@@ -3,8 +3,8 @@
 //! The benchmark (the parent) starts the real binary several times with the hidden option
 //! `--bench-frames FILE`. In that mode the studio (the child) keeps repainting without pause,
 //! so the frame rate measures what the UI can do rather than how often training messages
-//! arrive, and a [`FrameRecorder`] notes every frame; at exit it writes a [`FrameReport`]
-//! (JSON) to `FILE`. The parent reads the reports and prints `name value unit` lines.
+//! arrive, and a [`FrameRecorder`] (in [`crate::ui::frames`]) notes every frame; at exit it
+//! writes a [`FrameReport`] (JSON) to `FILE`. The parent reads the reports and prints `name value unit` lines.
 //!
 //! What is measured, exactly:
 //! - **first frame**: from the parent's clock just before it spawns the process to the start
@@ -40,12 +40,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde::{Deserialize, Serialize};
-
 use super::median_f64;
+#[cfg(doc)]
+use crate::ui::frames::FrameRecorder;
+use crate::ui::frames::{FrameReport, FrameSample, unix_now_s};
 
-/// How often the resident memory is sampled while training runs.
-const RSS_PROBE_EVERY: Duration = Duration::from_millis(250);
 /// Frames of the studio scene in its first seconds are left out: the scene is still being
 /// set up (the variation is being generated on a worker).
 const STUDIO_SETTLE_S: f64 = 2.0;
@@ -118,15 +117,6 @@ pub enum UiBenchError {
         #[source]
         source: serde_json::Error,
     },
-    /// The frame record could not be written (in the studio).
-    #[error("could not write the frame record: {source}: {path}")]
-    Write {
-        /// The record.
-        path: PathBuf,
-        /// Why.
-        #[source]
-        source: io::Error,
-    },
     /// A launch recorded too few frames to measure anything.
     #[error("the studio ({what}) recorded no {which} frames in {secs:.0} s: {path}")]
     NoFrames {
@@ -142,177 +132,6 @@ pub enum UiBenchError {
     /// Printing the figures failed.
     #[error("could not print the figures: {0}")]
     Output(#[from] io::Error),
-}
-
-/// One frame of the studio, as the [`FrameRecorder`] saw it.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FrameSample {
-    /// When the frame began (start of `App::logic`), in seconds since the recorder started.
-    pub t_s: f64,
-    /// Milliseconds of `logic` + `ui` on the UI thread.
-    pub update_ms: f64,
-    /// Milliseconds of the whole frame by eframe's count (update, tessellation, rendering;
-    /// no vsync wait); `None` for the last frame, whose figure eframe never reported.
-    pub frame_cpu_ms: Option<f64>,
-    /// Whether the training worker was running (stepping) during the frame.
-    pub training: bool,
-    /// Training steps done when the frame ended.
-    pub steps: u64,
-}
-
-/// What the studio writes at exit in `--bench-frames` mode.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct FrameReport {
-    /// The renderer and adapter, e.g. `wgpu: llvmpipe (Vulkan, Cpu)` or `glow`.
-    pub renderer: String,
-    /// Wall-clock time (seconds since the UNIX epoch) at which the first `ui` call ended.
-    pub first_update_unix_s: Option<f64>,
-    /// Wall-clock time (seconds since the UNIX epoch) at which the second frame began, that
-    /// is when the first one had been painted.
-    pub first_frame_unix_s: Option<f64>,
-    /// Every frame, in order.
-    pub frames: Vec<FrameSample>,
-    /// Peak resident memory of the process at exit (`VmHWM`), MB.
-    pub vm_hwm_mb: Option<f64>,
-    /// Resident memory at exit (`VmRSS`), MB.
-    pub vm_rss_mb: Option<f64>,
-    /// The largest `VmRSS` sampled while training ran, MB.
-    pub training_rss_max_mb: Option<f64>,
-}
-
-/// Records the studio's frames in `--bench-frames` mode (see the module docs); the studio calls
-/// [`FrameRecorder::begin_frame`] first thing in `logic`, [`FrameRecorder::end_frame`] last
-/// thing in `ui`, and [`FrameRecorder::write`] at exit.
-#[derive(Debug)]
-pub struct FrameRecorder {
-    path: PathBuf,
-    started: Instant,
-    last_frame_nr: Option<u64>,
-    frame_began: Option<Instant>,
-    last_rss_probe: Option<Instant>,
-    report: FrameReport,
-}
-
-impl FrameRecorder {
-    /// A recorder that will write its report to `path`.
-    pub fn new(path: PathBuf) -> Self {
-        FrameRecorder {
-            path,
-            started: Instant::now(),
-            last_frame_nr: None,
-            frame_began: None,
-            last_rss_probe: None,
-            report: FrameReport::default(),
-        }
-    }
-
-    /// Notes the start of a frame and asks for the next one at once (continuous repainting).
-    /// A second egui pass of the same frame is ignored.
-    pub fn begin_frame(&mut self, ctx: &egui::Context, frame: &eframe::Frame) {
-        ctx.request_repaint();
-        let frame_nr = ctx.cumulative_frame_nr();
-        if self.last_frame_nr == Some(frame_nr) {
-            return;
-        }
-        self.last_frame_nr = Some(frame_nr);
-        if self.report.renderer.is_empty() {
-            self.report.renderer = renderer_name(frame);
-        }
-        let cpu_ms = frame.info().cpu_usage.map(|s| f64::from(s) * 1000.0);
-        self.begin(cpu_ms);
-    }
-
-    /// [`FrameRecorder::begin_frame`] without egui: `previous_cpu_ms` is the previous frame's
-    /// whole-frame time.
-    fn begin(&mut self, previous_cpu_ms: Option<f64>) {
-        if let Some(last) = self.report.frames.last_mut() {
-            last.frame_cpu_ms = previous_cpu_ms;
-        }
-        if self.report.frames.len() == 1 && self.report.first_frame_unix_s.is_none() {
-            self.report.first_frame_unix_s = Some(unix_now_s());
-        }
-        self.frame_began = Some(Instant::now());
-    }
-
-    /// Notes the end of a frame's `ui`, with the training worker's state (`training`: it is
-    /// stepping) and its step count.
-    pub fn end_frame(&mut self, training: bool, steps: u64) {
-        let Some(began) = self.frame_began.take() else {
-            return;
-        };
-        let now = Instant::now();
-        if self.report.first_update_unix_s.is_none() {
-            self.report.first_update_unix_s = Some(unix_now_s());
-        }
-        if training
-            && self
-                .last_rss_probe
-                .is_none_or(|t| now.duration_since(t) >= RSS_PROBE_EVERY)
-        {
-            self.last_rss_probe = Some(now);
-            if let Some(rss) = proc_status_mb("VmRSS:") {
-                let max = self.report.training_rss_max_mb.get_or_insert(rss);
-                *max = max.max(rss);
-            }
-        }
-        self.report.frames.push(FrameSample {
-            t_s: began.duration_since(self.started).as_secs_f64(),
-            update_ms: now.duration_since(began).as_secs_f64() * 1000.0,
-            frame_cpu_ms: None,
-            training,
-            steps,
-        });
-    }
-
-    /// The report so far.
-    pub fn report(&self) -> &FrameReport {
-        &self.report
-    }
-
-    /// Writes the report (with the memory figures of this moment) to its file, atomically.
-    pub fn write(&self) -> Result<(), UiBenchError> {
-        let mut report = self.report.clone();
-        report.vm_hwm_mb = proc_status_mb("VmHWM:");
-        report.vm_rss_mb = proc_status_mb("VmRSS:");
-        let bytes = serde_json::to_vec(&report).map_err(|e| UiBenchError::Write {
-            path: self.path.clone(),
-            source: io::Error::other(e),
-        })?;
-        crate::fsutil::write_atomic(&self.path, &bytes).map_err(|source| UiBenchError::Write {
-            path: self.path.clone(),
-            source,
-        })
-    }
-}
-
-/// The renderer eframe runs with, and for wgpu the adapter (name, graphics API, device type).
-pub fn renderer_name(frame: &eframe::Frame) -> String {
-    if let Some(state) = frame.wgpu_render_state() {
-        let info = state.adapter.get_info();
-        format!(
-            "wgpu: {} ({:?}, {:?})",
-            info.name, info.backend, info.device_type
-        )
-    } else if frame.gl().is_some() {
-        "glow (OpenGL)".to_owned()
-    } else {
-        "unknown".to_owned()
-    }
-}
-
-/// A `/proc/self/status` line such as `VmRSS:` in MB, where the platform has one.
-fn proc_status_mb(key: &str) -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let line = status.lines().find(|l| l.starts_with(key))?;
-    let kb: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-/// Seconds since the UNIX epoch (0 if the clock is before it).
-fn unix_now_s() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Frame figures over a selection of frames.
@@ -584,14 +403,14 @@ impl Workspace {
     /// Links the user's folk set into the scratch data folder (else the studio falls back to
     /// its built-in demo melodies).
     fn link_folk_set(&self) -> Result<(), UiBenchError> {
-        let Ok(real) = crate::dataset_fetch::data_dir() else {
+        let Ok(real) = crate::data::fetch::data_dir() else {
             return Ok(());
         };
-        let folk = crate::dataset_fetch::folk_dir_in(&real);
+        let folk = crate::data::fetch::folk_dir_in(&real);
         if !folk.is_dir() {
             return Ok(());
         }
-        let link = crate::dataset_fetch::folk_dir_in(&self.data);
+        let link = crate::data::fetch::folk_dir_in(&self.data);
         #[cfg(unix)]
         std::os::unix::fs::symlink(&folk, &link)
             .map_err(|source| UiBenchError::Workspace { path: link, source })?;
@@ -623,7 +442,7 @@ impl Workspace {
             .arg("--exit-after")
             .arg(format!("{secs}"))
             .args(args)
-            .env(crate::dataset_fetch::DATA_DIR_ENV, &self.data)
+            .env(crate::data::fetch::DATA_DIR_ENV, &self.data)
             .env("XDG_DATA_HOME", &self.xdg_data)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
@@ -752,35 +571,6 @@ mod tests {
         assert_eq!(percentile(&values, 0.0), 1.0);
         assert_eq!(percentile(&[7.0], 0.95), 7.0);
         assert!(percentile(&[], 0.95).is_nan());
-    }
-
-    #[test]
-    fn recorder_gives_each_frame_the_cpu_time_reported_at_the_next() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("frames.json");
-        let mut recorder = FrameRecorder::new(path.clone());
-        recorder.begin(None);
-        recorder.end_frame(false, 0);
-        assert!(recorder.report().first_update_unix_s.is_some());
-        assert!(recorder.report().first_frame_unix_s.is_none());
-        recorder.begin(Some(12.5));
-        assert!(recorder.report().first_frame_unix_s.is_some());
-        recorder.end_frame(true, 3);
-        // A second end without a begin (a second egui pass) records nothing.
-        recorder.end_frame(true, 4);
-        recorder.write().unwrap();
-        let report = read_report(&path).unwrap();
-        assert_eq!(report.frames.len(), 2);
-        assert_eq!(report.frames[0].frame_cpu_ms, Some(12.5));
-        assert_eq!(report.frames[1].frame_cpu_ms, None);
-        assert!(report.frames[1].training);
-        assert_eq!(report.frames[1].steps, 3);
-        assert!(report.frames[1].t_s >= report.frames[0].t_s);
-        assert!(report.first_frame_unix_s >= report.first_update_unix_s);
-        if cfg!(target_os = "linux") {
-            assert!(report.vm_hwm_mb.is_some_and(|mb| mb > 0.0));
-            assert!(report.training_rss_max_mb.is_some_and(|mb| mb > 0.0));
-        }
     }
 
     #[test]

@@ -8,8 +8,8 @@ use std::sync::mpsc;
 use clap::{Args, Subcommand};
 use indicatif::{ProgressBar, ProgressStyle};
 
+use crate::data::fetch;
 use crate::data::{LoadOptions, PreprocessConfig, Progress, load_dataset, source_for};
-use crate::dataset_fetch;
 
 /// Arguments of `gan-studio dataset`.
 #[derive(Debug, Args)]
@@ -49,8 +49,8 @@ pub fn run(args: &DatasetArgs) -> anyhow::Result<ExitCode> {
             no_cache,
         } => stats(path.as_deref(), *all_skipped, *no_cache),
         DatasetCommand::Fetch => {
-            let dir = dataset_fetch::folk_dir()?;
-            if dataset_fetch::folk_is_present_in(&dir) {
+            let dir = fetch::folk_dir()?;
+            if fetch::folk_is_present_in(&dir) {
                 writeln!(
                     std::io::stdout(),
                     "The folk set is already in {}",
@@ -60,16 +60,12 @@ pub fn run(args: &DatasetArgs) -> anyhow::Result<ExitCode> {
                 writeln!(
                     std::io::stdout(),
                     "Fetching the Essen folk set (music21 {})...",
-                    dataset_fetch::MUSIC21_VERSION
+                    fetch::MUSIC21_VERSION
                 )?;
-                dataset_fetch::fetch_folk()?;
+                fetch::fetch_folk()?;
                 writeln!(std::io::stdout(), "Fetched into {}", dir.display())?;
             }
-            writeln!(
-                std::io::stdout(),
-                "\n{}",
-                dataset_fetch::FOLK_LICENSE_NOTICE
-            )?;
+            writeln!(std::io::stdout(), "\n{}", fetch::FOLK_LICENSE_NOTICE)?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -86,7 +82,7 @@ fn stats(
         cache_dir: if no_cache {
             None
         } else {
-            Some(dataset_fetch::cache_dir()?)
+            Some(fetch::cache_dir()?)
         },
         progress: Some(sender),
         ..LoadOptions::default()

@@ -85,7 +85,7 @@ fn model_of(name: &str) -> anyhow::Result<TokenModel> {
 pub fn run(args: &ModelEval<'_>) -> anyhow::Result<ExitCode> {
     let source = source_for(args.dataset)?;
     let options = LoadOptions {
-        cache_dir: crate::dataset_fetch::cache_dir().ok(),
+        cache_dir: crate::data::fetch::cache_dir().ok(),
         ..LoadOptions::default()
     };
     let dataset = load_dataset(

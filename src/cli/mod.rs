@@ -116,7 +116,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let mut out = std::io::stdout().lock();
             writeln!(out, "{}", SOUNDFONT_NOTICE)?;
             writeln!(out, "## The Essen folk set (downloaded, not shipped)\n")?;
-            writeln!(out, "{}", crate::dataset_fetch::FOLK_LICENSE_NOTICE)?;
+            writeln!(out, "{}", crate::data::fetch::FOLK_LICENSE_NOTICE)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Dataset(args)) => dataset::run(&args),

@@ -21,8 +21,8 @@ use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::train_stop::{Stopped, resume_command, stop_on_signal, stopped_by};
+use crate::data::fetch;
 use crate::data::{DataSource, LoadOptions, PreprocessConfig, load_dataset, source_for};
-use crate::dataset_fetch;
 use crate::quality::{LikeOptions, RealFigures, TuneQuality};
 use crate::train::backend::{BackendChoice, select};
 use crate::train::checkpoint::MANIFEST_FILE;
@@ -504,7 +504,7 @@ fn load(
     preprocess: &PreprocessConfig,
 ) -> anyhow::Result<crate::data::Dataset> {
     let options = LoadOptions {
-        cache_dir: dataset_fetch::cache_dir().ok(),
+        cache_dir: fetch::cache_dir().ok(),
         ..LoadOptions::default()
     };
     Ok(load_dataset(sources, preprocess, &options)?)
@@ -518,7 +518,7 @@ fn run_folder(out: Option<&Path>) -> anyhow::Result<PathBuf> {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0);
-    Ok(dataset_fetch::data_dir()?
+    Ok(fetch::data_dir()?
         .join("runs")
         .join(format!("run-{seconds}")))
 }

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use zip::ZipArchive;
 
 use super::error::DataError;
-use super::source::{FileFormat, format_of};
+use super::format::{FileFormat, format_of};
 
 /// Limits that protect against hostile or broken archives.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

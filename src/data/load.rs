@@ -11,9 +11,10 @@ use super::archive::{self, ZipLimits};
 use super::cache;
 use super::dataset::{Dataset, PieceInfo};
 use super::error::DataError;
+use super::format::FileFormat;
 use super::preprocess::{PreparedPiece, PreprocessConfig, prepare_piece, token_notes};
 use super::progress::{Progress, ProgressCallback, Reporter};
-use super::source::{DataSource, FileFormat, Input, Origin, list_sources};
+use super::source::{DataSource, Input, Origin, list_sources};
 use super::split::{Split, assign_splits};
 use super::stats::{DatasetStats, Skipped};
 use super::windows::{sequence_len, window_count_for};
@@ -87,7 +88,7 @@ pub fn source_for(path: Option<&Path>) -> Result<DataSource, DataError> {
     match path {
         Some(path) => DataSource::detect(path),
         None => Ok(DataSource::default_for(
-            crate::dataset_fetch::folk_dir().ok().as_deref(),
+            super::fetch::folk_dir().ok().as_deref(),
         )),
     }
 }

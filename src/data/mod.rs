@@ -2,7 +2,7 @@
 //!
 //! # From files to windows
 //! 1. **Sources** ([`DataSource`]): the Essen folk set (ABC, fetched by
-//!    [`crate::dataset_fetch`]), ABC files, folders of MIDI files, zip archives, the MAESTRO
+//!    [`fetch`]), ABC files, folders of MIDI files, zip archives, the MAESTRO
 //!    v3 layout, and the built-in demo melodies. Listing a source gives its files.
 //! 2. **Preprocessing** ([`PreprocessConfig`], [`preprocess`]): each piece becomes a
 //!    monophonic melody (skyline rule) on the 16th grid, transposed to C major / A minor by
@@ -31,6 +31,8 @@ pub mod archive;
 pub mod cache;
 mod dataset;
 mod error;
+pub mod fetch;
+mod format;
 mod hash;
 mod load;
 pub mod maestro;
@@ -44,10 +46,11 @@ pub mod windows;
 pub use archive::ZipLimits;
 pub use dataset::{Dataset, PieceInfo};
 pub use error::DataError;
+pub use format::{FileFormat, format_of};
 pub use load::{LoadOptions, load_dataset, source_for};
 pub use preprocess::{KeyPolicy, Layout, PreprocessConfig, RhythmPolicy, ShortPieces};
 pub use progress::{Progress, ProgressCallback};
-pub use source::{DEMO_ABC, DataSource, FileFormat, format_of};
+pub use source::{DEMO_ABC, DataSource};
 pub use split::Split;
 pub use stats::{DatasetStats, Skipped, SplitCounts};
 pub use windows::WindowRef;

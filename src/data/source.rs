@@ -10,39 +10,20 @@ use std::path::{Path, PathBuf};
 
 use super::archive::{self, SharedArchive, ZipLimits};
 use super::error::DataError;
+use super::fetch;
+use super::format::{FileFormat, format_of};
 use super::maestro;
 use super::split::Split;
 use super::stats::Skipped;
-use crate::dataset_fetch;
 
 /// The built-in demo melodies: public-domain tunes in ABC, shipped with the program.
 pub const DEMO_ABC: &str = include_str!("../../assets/demo/demo_melodies.abc");
-
-/// The kind of a music file, by its extension.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum FileFormat {
-    /// A Standard MIDI File (`.mid`, `.midi`, `.kar`).
-    Midi,
-    /// ABC notation (`.abc`).
-    Abc,
-}
-
-/// The format of a file by its extension, in any case: `.mid`, `.midi`, `.kar` are MIDI,
-/// `.abc` is ABC, anything else is neither.
-pub fn format_of(path: &Path) -> Option<FileFormat> {
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    match ext.as_str() {
-        "mid" | "midi" | "kar" => Some(FileFormat::Midi),
-        "abc" => Some(FileFormat::Abc),
-        _ => None,
-    }
-}
 
 /// Where melodies come from.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum DataSource {
     /// The Essen folk set (Erk subset): `erk10.abc`, `erk20.abc`, `erk30.abc` in a folder
-    /// (see [`crate::dataset_fetch::folk_dir`]).
+    /// (see [`fetch::folk_dir`]).
     Folk(PathBuf),
     /// ABC files, each with one or more tunes.
     Abc(Vec<PathBuf>),
@@ -67,10 +48,7 @@ impl DataSource {
         if metadata.is_dir() {
             return Ok(if maestro::find_metadata(path).is_some() {
                 DataSource::Maestro(path.into())
-            } else if dataset_fetch::folk_abc_paths(path)
-                .iter()
-                .all(|p| p.is_file())
-            {
+            } else if fetch::folk_abc_paths(path).iter().all(|p| p.is_file()) {
                 DataSource::Folk(path.into())
             } else {
                 DataSource::Folder(path.into())
@@ -92,11 +70,7 @@ impl DataSource {
     /// `folk_dir`, else the built-in demo melodies.
     pub fn default_for(folk_dir: Option<&Path>) -> DataSource {
         match folk_dir {
-            Some(dir)
-                if dataset_fetch::folk_abc_paths(dir)
-                    .iter()
-                    .all(|p| p.is_file()) =>
-            {
+            Some(dir) if fetch::folk_abc_paths(dir).iter().all(|p| p.is_file()) => {
                 DataSource::Folk(dir.into())
             }
             _ => DataSource::Demo,
@@ -215,11 +189,11 @@ fn list_source(
     let tag = source.tag();
     match source {
         DataSource::Folk(dir) => {
-            let paths = dataset_fetch::folk_abc_paths(dir);
+            let paths = fetch::folk_abc_paths(dir);
             if !paths.iter().all(|p| p.is_file()) {
                 return Err(DataError::FolkMissing {
                     dir: dir.clone(),
-                    manual: dataset_fetch::manual_fetch_commands(dir),
+                    manual: fetch::manual_fetch_commands(dir),
                 });
             }
             for path in paths {
@@ -357,16 +331,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn formats_by_extension_in_any_case() {
-        assert_eq!(format_of(Path::new("a/b.MID")), Some(FileFormat::Midi));
-        assert_eq!(format_of(Path::new("b.midi")), Some(FileFormat::Midi));
-        assert_eq!(format_of(Path::new("b.Kar")), Some(FileFormat::Midi));
-        assert_eq!(format_of(Path::new("b.abc")), Some(FileFormat::Abc));
-        assert_eq!(format_of(Path::new("b.txt")), None);
-        assert_eq!(format_of(Path::new("mid")), None);
-    }
-
-    #[test]
     fn detection_by_layout_and_extension() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
@@ -401,7 +365,7 @@ mod tests {
         let folk = root.join("folk");
         std::fs::create_dir(&folk).unwrap();
         assert_eq!(DataSource::default_for(Some(&folk)), DataSource::Demo);
-        for name in dataset_fetch::FOLK_ABC_FILES {
+        for name in fetch::FOLK_ABC_FILES {
             std::fs::write(folk.join(name), b"X:1").unwrap();
         }
         assert_eq!(

@@ -1,7 +1,7 @@
 //! A piece flattened into the time-ordered MIDI messages the player sends.
 
 use super::MidiMessage;
-use crate::music::{Channel, Piece, Program, TempoMap, Tick};
+use crate::music::{Channel, NoteAction, Piece, Program, TempoMap, Tick, note_events};
 
 /// One message at its place on the piece's timeline.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -17,8 +17,10 @@ pub struct TimelineEvent {
 /// A piece as a sorted list of note-on and note-off messages, with what the player needs to
 /// start it (programs per channel) and to silence it (the channels it uses).
 ///
-/// Order: by tick; at the same tick every note-off comes before any note-on, so a note that
-/// ends where the same key starts again is released and struck again, never cut short.
+/// The messages are the piece's [`note_events`]: by tick, note-offs before note-ons at one
+/// tick, and overlapping notes of one key played as a keyboard plays them (a later start
+/// strikes the key again, the last release lifts it; see [`crate::music::events`]), so a
+/// note-off never silences a note before its end.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Timeline {
     events: Vec<TimelineEvent>,
@@ -43,41 +45,31 @@ impl Default for Timeline {
 }
 
 impl Timeline {
-    /// Flattens a piece: one note-on and one note-off per note.
+    /// Flattens a piece into note-on and note-off messages.
     pub fn new(piece: &Piece) -> Self {
-        // (tick, 0 = off / 1 = on, part index, pitch) sorts into the documented order.
-        let mut keyed: Vec<((Tick, u8, usize, u8), MidiMessage)> =
-            Vec::with_capacity(piece.note_count() * 2);
         let mut channels = 0u16;
         let mut programs = Vec::with_capacity(piece.parts.len());
-        for (index, part) in piece.parts.iter().enumerate() {
-            let channel = part.channel;
-            channels |= 1 << channel.get();
-            programs.push((channel, part.program));
-            for note in &part.notes {
-                let pitch = note.pitch;
-                keyed.push((
-                    (note.start, 1, index, pitch.get()),
-                    MidiMessage::NoteOn {
-                        channel,
-                        pitch,
-                        velocity: note.velocity,
-                    },
-                ));
-                keyed.push((
-                    (note.end(), 0, index, pitch.get()),
-                    MidiMessage::NoteOff { channel, pitch },
-                ));
-            }
+        for part in &piece.parts {
+            channels |= 1 << part.channel.get();
+            programs.push((part.channel, part.program));
         }
-        keyed.sort_by_key(|(key, _)| *key);
         let tpq = piece.ticks_per_quarter;
-        let events = keyed
+        let events = note_events(&piece.parts)
             .into_iter()
-            .map(|((tick, ..), message)| TimelineEvent {
-                tick,
-                seconds: piece.tempo_map.seconds_at(tick, tpq),
-                message,
+            .map(|e| TimelineEvent {
+                tick: e.tick,
+                seconds: piece.tempo_map.seconds_at(e.tick, tpq),
+                message: match e.action {
+                    NoteAction::On(velocity) => MidiMessage::NoteOn {
+                        channel: e.channel,
+                        pitch: e.pitch,
+                        velocity,
+                    },
+                    NoteAction::Off => MidiMessage::NoteOff {
+                        channel: e.channel,
+                        pitch: e.pitch,
+                    },
+                },
             })
             .collect();
         Timeline {

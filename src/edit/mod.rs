@@ -5,6 +5,7 @@
 //! files); one is active and edited, the others are shown as ghosts. Notes carry stable
 //! [`NoteId`]s so a selection survives edits. Every edit method is one undo step, or part of
 //! the open gesture between [`Document::begin_gesture`] and [`Document::end_gesture`].
+//! [`project`] saves and opens a document as a project file, and keeps its autosave.
 
 mod convert;
 mod document;
@@ -12,6 +13,7 @@ mod error;
 mod history;
 mod ops;
 mod part;
+pub mod project;
 #[cfg(test)]
 mod tests;
 

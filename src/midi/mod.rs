@@ -57,9 +57,15 @@
 //! running status), each ending with End-of-Track. Reading the bytes back gives the same piece,
 //! where "the same" means: parts without notes are gone (a part is made from notes); each
 //! part's notes are in [`sort_notes`](crate::music::sort_notes) order; at most one time and
-//! one key signature per tick (the last); and notes of one pitch in one part that are nested
-//! (a later one ending before an earlier one) come back re-paired first in, first out, which
-//! sounds the same. Names must not end in NUL characters.
+//! one key signature per tick (the last); and notes of one pitch in one part that overlap are
+//! written the way a keyboard plays them ([`crate::music::events`]: a later start strikes the
+//! key again, only the last release lifts it, notes that start together are one strike at the
+//! loudest velocity), so they come back as the notes that sound: each one ends where the next
+//! strike of its key begins or where the key is lifted. Whatever reads the file (this reader,
+//! a sequencer, a hardware synthesizer) hears what the built-in synthesizer plays from the
+//! piece, and what was written once survives further reads and writes unchanged (a piece read
+//! from someone else's file may hold overlapping notes of one key, which its first write
+//! resolves). Names must not end in NUL characters.
 
 mod error;
 mod info;

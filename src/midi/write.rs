@@ -1,6 +1,5 @@
 //! Writing pieces as Standard MIDI Files, format 1: a conductor track and one track per part.
 
-use std::borrow::Cow;
 use std::path::Path;
 
 use midly::num::{u4, u7, u15, u24, u28};
@@ -8,7 +7,7 @@ use midly::{Format, Header, MetaMessage, MidiMessage, Timing, TrackEvent, TrackE
 
 use super::error::{MidiError, MidiProblem};
 use crate::fsutil::write_atomic;
-use crate::music::{Note, Part, Piece, Tick};
+use crate::music::{NoteAction, Part, Piece, Tick, note_events};
 
 /// What [`write_bytes`] calls its output in error messages.
 const IN_MEMORY: &str = "(MIDI data in memory)";
@@ -97,20 +96,14 @@ fn conductor_track(piece: &Piece) -> Result<Vec<TrackEvent<'_>>, MidiProblem> {
     into_track(1, timed, piece.end_tick())
 }
 
-/// A part's track: its name, its program change and its notes, all on its channel. Note-offs
-/// (NoteOn with velocity 0, so running status covers them) come before note-ons on the same
-/// tick, and note-ons of one tick follow the notes' sorted order, which is what makes a read
-/// pair overlapping notes of one pitch back the way they were.
+/// A part's track: its name, its program change and its notes, all on its channel, as the
+/// part's [`note_events`] (overlapping notes of one pitch played as a keyboard plays them;
+/// note-offs, written as NoteOn with velocity 0 so running status covers them, before
+/// note-ons on the same tick).
 fn part_track(track: usize, part: &Part) -> Result<Vec<TrackEvent<'_>>, MidiProblem> {
     let channel = u4::new(part.channel.get());
-    let notes: Cow<'_, [Note]> = if part.notes.is_sorted_by_key(note_order) {
-        Cow::Borrowed(&part.notes)
-    } else {
-        let mut notes = part.notes.clone();
-        notes.sort_by_key(note_order);
-        Cow::Owned(notes)
-    };
-    let mut timed: Vec<Timed<'_>> = Vec::with_capacity(2 + 2 * notes.len());
+    let events = note_events([part]);
+    let mut timed: Vec<Timed<'_>> = Vec::with_capacity(2 + events.len());
     timed.push((
         0,
         0,
@@ -127,44 +120,18 @@ fn part_track(track: usize, part: &Part) -> Result<Vec<TrackEvent<'_>>, MidiProb
             message: program,
         },
     ));
-    for note in notes.iter() {
-        let key = u7::new(note.pitch.get());
-        let on = MidiMessage::NoteOn {
-            key,
-            vel: u7::new(note.velocity.get()),
+    for event in events {
+        let (order, velocity) = match event.action {
+            NoteAction::Off => (2, 0),
+            NoteAction::On(velocity) => (3, velocity.get()),
         };
-        let off = MidiMessage::NoteOn {
-            key,
-            vel: u7::new(0),
+        let message = MidiMessage::NoteOn {
+            key: u7::new(event.pitch.get()),
+            vel: u7::new(velocity),
         };
-        timed.push((
-            note.start,
-            3,
-            TrackEventKind::Midi {
-                channel,
-                message: on,
-            },
-        ));
-        timed.push((
-            note.end(),
-            2,
-            TrackEventKind::Midi {
-                channel,
-                message: off,
-            },
-        ));
+        timed.push((event.tick, order, TrackEventKind::Midi { channel, message }));
     }
     into_track(track, timed, 0)
-}
-
-/// The order of [`crate::music::sort_notes`].
-fn note_order(note: &Note) -> (Tick, u8, u64, u8) {
-    (
-        note.start,
-        note.pitch.get(),
-        note.duration.get(),
-        note.velocity.get(),
-    )
 }
 
 /// Sorts timed events (stably: same tick and order keep their given order), turns ticks into
@@ -204,7 +171,7 @@ fn delta(track: usize, previous: Tick, tick: Tick) -> Result<u28, MidiProblem> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::music::{Pitch, Velocity};
+    use crate::music::{Note, Pitch, Velocity};
 
     #[test]
     fn bad_resolution_and_huge_gaps_are_refused() {

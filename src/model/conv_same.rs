@@ -37,8 +37,9 @@ use burn::tensor::activation::leaky_relu;
 use burn::tensor::{DType, Tensor};
 
 use super::fused_lstm::{tensor, values};
+use super::product::product_into;
 use crate::linalg::column_sums;
-use crate::linalg::matmul::{View, matmul_into};
+use crate::linalg::matmul::View;
 
 /// The correlation of `x` `[b, t, Cin]` with `w` `[Cout, Cin, K]` (odd `K`): `[b, t, Cout]`
 /// (see the module documentation).
@@ -262,7 +263,7 @@ fn correlation_backward(
         let x = pad_rows(&values(x), shape, c_in, shape.pad()); // [b*(t+2p), Cin]
         let mut dw = vec![0.0f32; shape.kernel * c_in * c_out]; // [Cout, Cin, K]
         for k in 0..shape.kernel {
-            matmul_into(
+            product_into(
                 &mut dw,
                 shape.tap(k),
                 &x,
@@ -278,7 +279,7 @@ fn correlation_backward(
         let w = values(w); // [Cout, Cin, K]
         let mut dx = vec![0.0f32; shape.padded_rows() * c_in]; // [b*(t+2p), Cin]
         for k in 0..shape.kernel {
-            matmul_into(
+            product_into(
                 &mut dx,
                 View::rows(k * c_in, m, c_in, c_in),
                 dz,
@@ -369,7 +370,7 @@ fn correlate_rows(x: &[f32], w: &[f32], shape: Shape) -> Vec<f32> {
     let x = pad_rows(x, shape, c_in, shape.pad()); // [b*(t+2p), Cin]
     let mut out = vec![0.0f32; m * c_out];
     for k in 0..shape.kernel {
-        matmul_into(
+        product_into(
             &mut out,
             View::dense(m, c_out),
             &x,

@@ -48,7 +48,8 @@ use burn::tensor::{DType, Tensor, TensorData};
 
 use rayon::prelude::*;
 
-use crate::linalg::matmul::{View, matmul, matmul_into};
+use super::product::{product, product_into};
+use crate::linalg::matmul::View;
 use crate::linalg::{PackedMatrix, column_sums, gemm_add, sigmoid, tanh};
 
 /// Which LSTM implementation the generator runs.
@@ -339,13 +340,13 @@ impl Backward<Flex, 6> for LayerBackward {
         if let Some(node) = wh_node {
             // dW_h = H_prev^T [H, b*t] x dZ [b*t, 4H]
             let h_prev = View::dense(rows, hidden).transposed();
-            let dw = matmul(&tape.previous_hidden, h_prev, dz, dz_view);
+            let dw = product(&tape.previous_hidden, h_prev, dz, dz_view);
             grads.register::<Flex>(node.id, tensor(dw, [hidden, four_h]));
         }
         if let Some(node) = wx_node {
             // dW_x = X^T [E, b*t] x dZ [b*t, 4H]
             let x = View::dense(rows, width).transposed();
-            let dw = matmul(&values(&inputs.input), x, dz, dz_view);
+            let dw = product(&values(&inputs.input), x, dz, dz_view);
             grads.register::<Flex>(node.id, tensor(dw, [width, four_h]));
         }
         if let Some(node) = b_node {
@@ -355,7 +356,7 @@ impl Backward<Flex, 6> for LayerBackward {
         if let Some(node) = x_node {
             // dX = dZ [b*t, 4H] x W_x^T [4H, E]
             let w_t = View::dense(width, four_h).transposed();
-            let dx = matmul(dz, dz_view, &values(&inputs.w_x), w_t);
+            let dx = product(dz, dz_view, &values(&inputs.w_x), w_t);
             grads.register::<Flex>(node.id, tensor(dx, [batch, steps, width]));
         }
         if let Some(node) = h_node {
@@ -389,7 +390,7 @@ pub(super) fn values(t: &FlexTensor) -> Cow<'_, [f32]> {
 /// The forward pass; with `record`, also the tape for the backward pass.
 ///
 /// The inputs of all steps are projected in one product written on top of the biases
-/// (`[b*t, E] x [E, 4H]`, [`matmul_into`]). `W_h` is repacked once ([`PackedMatrix`]); each step
+/// (`[b*t, E] x [E, 4H]`, [`product_into`]). `W_h` is repacked once ([`PackedMatrix`]); each step
 /// starts the gate inputs from the step's projected rows, adds `h W_h` with [`gemm_add`] and
 /// runs the gate math in one vectorized pass ([`cells_forward`]), the batch split over the
 /// current rayon pool, with no allocation inside the loop.
@@ -407,7 +408,7 @@ fn layer_forward(
     for _ in 0..rows {
         x.extend_from_slice(&bias);
     }
-    matmul_into(
+    product_into(
         &mut x,
         View::dense(rows, four_h),
         &values(&inputs.input),

@@ -15,6 +15,7 @@ pub mod crnn;
 pub mod discriminator;
 pub mod fused_lstm;
 pub mod generator;
+mod product;
 pub mod weights;
 
 pub use config::{DiscriminatorConfig, GeneratorConfig, ModelError};

@@ -1,8 +1,10 @@
-//! The music domain: notes, pieces, pitch names, keys, quantization, melody extraction and
-//! the token encoding of the source papers. No GUI or machine-learning dependency.
+//! The music domain: notes, pieces, pitch names, keys, quantization, melody extraction, the
+//! flattening of a piece into note events and the token encoding of the source papers. No GUI
+//! or machine-learning dependency.
 
 pub mod analysis;
 mod error;
+pub mod events;
 mod key;
 pub mod melody;
 pub mod metre;
@@ -16,6 +18,7 @@ pub mod transform;
 
 pub use analysis::{KeyEstimate, estimate_key, estimate_piece_key};
 pub use error::MusicError;
+pub use events::{NoteAction, NoteEvent, note_events};
 pub use key::{Key, Mode};
 pub use melody::{extract_melody, skyline};
 pub use metre::Metre;

@@ -13,8 +13,8 @@ use std::sync::mpsc::{self, Receiver};
 use super::job::{Job, Poll};
 use super::notify::Notifications;
 use super::panel::{Panel, PanelContext};
+use crate::data::fetch;
 use crate::data::{DataSource, Dataset, LoadOptions, PreprocessConfig, Progress, load_dataset};
-use crate::dataset_fetch;
 
 /// Where loading stands.
 enum Load {
@@ -49,8 +49,8 @@ impl DatasetPanel {
             load: Load::Idle,
             fetch: None,
             folk_dir: match data_dir {
-                Some(dir) => Some(dataset_fetch::folk_dir_in(dir)),
-                None => dataset_fetch::folk_dir().ok(),
+                Some(dir) => Some(fetch::folk_dir_in(dir)),
+                None => fetch::folk_dir().ok(),
             },
         }
     }
@@ -64,7 +64,7 @@ impl DatasetPanel {
     pub fn folk_present(&self) -> bool {
         self.folk_dir
             .as_deref()
-            .is_some_and(dataset_fetch::folk_is_present_in)
+            .is_some_and(fetch::folk_is_present_in)
     }
 
     /// The loaded data set, if any (the one the whole studio shares).
@@ -104,7 +104,7 @@ impl DatasetPanel {
         let cancel = Arc::new(AtomicBool::new(false));
         let repaint = ctx.clone();
         let options = LoadOptions {
-            cache_dir: dataset_fetch::cache_dir().ok(),
+            cache_dir: fetch::cache_dir().ok(),
             progress: Some(sender),
             on_progress: Some(Arc::new(move |_: &Progress| repaint.request_repaint())),
             cancel: Some(cancel.clone()),
@@ -191,8 +191,8 @@ impl DatasetPanel {
             return;
         };
         self.fetch = Some(Job::spawn(ctx, "folk-fetch", move || {
-            if !dataset_fetch::folk_is_present_in(&dir) {
-                dataset_fetch::fetch_folk_into(&dir, &["python3", "python"])
+            if !fetch::folk_is_present_in(&dir) {
+                fetch::fetch_folk_into(&dir, &["python3", "python"])
                     .map_err(|e| format!("could not fetch the folk set: {e}"))?;
             }
             Ok(dir)
@@ -234,7 +234,7 @@ impl DatasetPanel {
         if self.folk_present() {
             ui.separator();
             egui::CollapsingHeader::new("Licence of the folk set").show(ui, |ui| {
-                ui.label(dataset_fetch::FOLK_LICENSE_NOTICE);
+                ui.label(fetch::FOLK_LICENSE_NOTICE);
             });
         }
     }

@@ -41,6 +41,7 @@ mod charts;
 pub mod dataset_panel;
 pub mod evaluate;
 mod files;
+pub mod frames;
 pub mod generate;
 mod help;
 mod job;
@@ -76,7 +77,7 @@ pub struct LaunchOptions {
     /// Put the studio in a prepared state (for the screenshot script).
     pub scene: Option<Scene>,
     /// Record frame times and memory and write them to this file at exit, repainting
-    /// continuously (`gan-studio bench ui`; see [`crate::bench::ui`]).
+    /// continuously (`gan-studio bench ui`; see [`frames`]).
     pub bench_frames: Option<std::path::PathBuf>,
 }
 

@@ -211,3 +211,33 @@ pub fn rich_piece() -> Piece {
     ];
     piece
 }
+
+/// What a piece's parts sound like, note by note, worked out independently of the library:
+/// per pitch, each distinct start is one strike (at the loudest velocity of the notes starting
+/// there) that lasts until the next strike of the pitch or until every note that started so
+/// far has ended, whichever comes first. This is what a written file reads back as.
+pub fn as_played(piece: &Piece) -> Piece {
+    let mut played = piece.clone();
+    for part in &mut played.parts {
+        let mut by_pitch: std::collections::BTreeMap<Pitch, Vec<Note>> = Default::default();
+        for n in &part.notes {
+            by_pitch.entry(n.pitch).or_default().push(*n);
+        }
+        let mut notes = Vec::new();
+        for (pitch, mut same) in by_pitch {
+            same.sort_by_key(|n| n.start);
+            let mut starts: Vec<u64> = same.iter().map(|n| n.start).collect();
+            starts.dedup();
+            for (i, &start) in starts.iter().enumerate() {
+                let begun = same.iter().filter(|n| n.start <= start);
+                let reach = begun.clone().map(Note::end).max().unwrap();
+                let velocity = begun.filter(|n| n.start == start).map(|n| n.velocity).max();
+                let end = starts.get(i + 1).map_or(reach, |&next| next.min(reach));
+                notes.push(Note::new(pitch, start, end - start, velocity.unwrap()).unwrap());
+            }
+        }
+        sort_notes(&mut notes);
+        part.notes = notes;
+    }
+    played
+}

@@ -108,7 +108,7 @@ pub struct StudioApp {
     /// The data set last handed to the Train panel (its cache key).
     dataset_key: Option<u64>,
     scene: Option<(Scene, u32)>,
-    bench: Option<crate::bench::ui::FrameRecorder>,
+    bench: Option<super::frames::FrameRecorder>,
 }
 
 impl StudioApp {
@@ -131,14 +131,14 @@ impl StudioApp {
         let data_dir = options
             .data_dir
             .clone()
-            .or_else(|| crate::dataset_fetch::data_dir().ok());
+            .or_else(|| crate::data::fetch::data_dir().ok());
         let runs_dir = data_dir
             .as_ref()
             .map_or_else(|| PathBuf::from("runs"), |d| d.join("runs"));
         let folk_dir = data_dir.as_ref().map(|d| d.join("folk"));
         let autosave_path = data_dir
             .as_ref()
-            .map(|d| d.join(format!("autosave.{}", crate::project::EXTENSION)));
+            .map(|d| d.join(format!("autosave.{}", crate::edit::project::EXTENSION)));
         let shared = Shared::default();
         let mut app = StudioApp {
             started: Instant::now(),
@@ -162,7 +162,7 @@ impl StudioApp {
             scene: options.scene.map(|s| (s, 0)),
             bench: options
                 .bench_frames
-                .map(crate::bench::ui::FrameRecorder::new),
+                .map(super::frames::FrameRecorder::new),
         };
         match default_model() {
             Ok(model) => app.panels.generate.set_model(

@@ -75,9 +75,9 @@ impl Session {
     pub fn open(&mut self, shared: &mut Shared, path: PathBuf) {
         let is_project = path
             .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case(crate::project::EXTENSION));
+            .is_some_and(|e| e.eq_ignore_ascii_case(crate::edit::project::EXTENSION));
         if is_project {
-            match crate::project::load_project(&path) {
+            match crate::edit::project::load_project(&path) {
                 Ok(doc) => {
                     shared.doc = doc;
                     self.saved_revision = shared.doc.revision();
@@ -118,7 +118,7 @@ impl Session {
     }
 
     fn save_to(&mut self, shared: &mut Shared, path: PathBuf) {
-        match crate::project::save_project(&path, &shared.doc) {
+        match crate::edit::project::save_project(&path, &shared.doc) {
             Ok(()) => {
                 self.saved_revision = shared.doc.revision();
                 self.project_path = Some(path.clone());
@@ -157,7 +157,7 @@ impl Session {
             FileRequest::SaveProject => {
                 if let Some(mut path) = paths.into_iter().next() {
                     if path.extension().is_none() {
-                        path.set_extension(crate::project::EXTENSION);
+                        path.set_extension(crate::edit::project::EXTENSION);
                     }
                     self.save_to(shared, path);
                 }
@@ -199,7 +199,7 @@ impl Session {
             if let Some(dir) = path.parent() {
                 std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
             }
-            crate::project::save_project(&path, &doc).map_err(|e| e.to_string())
+            crate::edit::project::save_project(&path, &doc).map_err(|e| e.to_string())
         }));
     }
 
@@ -210,7 +210,7 @@ impl Session {
         };
         match help::recovery_ui(ctx, &path) {
             Some(true) => {
-                match crate::project::load_project(&path) {
+                match crate::edit::project::load_project(&path) {
                     Ok(doc) => {
                         shared.doc = doc;
                         shared.notifications.info("recovered the unsaved work");
@@ -232,7 +232,7 @@ impl Session {
     pub fn on_exit(&self, doc: &Document) {
         if let Some(path) = &self.autosave_path {
             if self.has_unsaved_changes(doc) {
-                let _ = crate::project::save_project(path, doc);
+                let _ = crate::edit::project::save_project(path, doc);
             } else {
                 let _ = std::fs::remove_file(path);
             }

@@ -37,7 +37,7 @@ use super::charts::{DEFAULT_SMOOTHING, Diversity};
 use super::job::Job;
 use super::notify::Level;
 use crate::data::Dataset;
-use crate::dataset_fetch;
+use crate::data::fetch;
 use crate::model::weights::GeneratorWeights;
 use crate::model::{DiscriminatorConfig, GeneratorConfig};
 use crate::music::Piece;
@@ -142,7 +142,7 @@ impl TrainPanel {
         let mut panel = TrainPanel {
             runs_dir,
             folk_dir,
-            cache_dir: dataset_fetch::cache_dir().ok(),
+            cache_dir: fetch::cache_dir().ok(),
             data: Data::None,
             preset: None,
             config: TrainConfig::new(GeneratorConfig::new(), DiscriminatorConfig::new()),

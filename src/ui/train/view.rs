@@ -7,7 +7,7 @@ use egui::RichText;
 use super::protocol::{Data, Pick};
 use super::{TrainPanel, TrainPanelAction, TrainState, explain};
 use crate::data::DataSource;
-use crate::dataset_fetch;
+use crate::data::fetch;
 use crate::music::Piece;
 use crate::train::backend::BackendChoice;
 use crate::train::config::GanLoss;
@@ -61,7 +61,7 @@ impl TrainPanel {
         let folk_present = self
             .folk_dir
             .as_deref()
-            .is_some_and(dataset_fetch::folk_is_present_in);
+            .is_some_and(fetch::folk_is_present_in);
         ui.horizontal_wrapped(|ui| {
             if ui
                 .add_enabled(idle, egui::Button::new("Demo melodies"))

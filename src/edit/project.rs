@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
-use crate::edit::Document;
+use super::Document;
 use crate::fsutil::write_atomic;
 
 /// The file extension of projects.
@@ -100,7 +100,7 @@ pub fn load_project(path: &Path) -> Result<Document, ProjectError> {
 
 /// Where the studio autosaves: `autosave.gsproj` in the per-user data folder.
 pub fn autosave_path() -> Option<PathBuf> {
-    crate::dataset_fetch::data_dir()
+    crate::data::fetch::data_dir()
         .ok()
         .map(|d| d.join(format!("autosave.{EXTENSION}")))
 }
