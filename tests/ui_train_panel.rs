@@ -55,7 +55,7 @@ fn harness(runs: PathBuf) -> Harness<'static, Host> {
             |ui, host: &mut Host| {
                 host.panel.poll(ui.ctx(), &mut host.notifications);
                 egui::ScrollArea::vertical().show(ui, |ui| {
-                    if let Some(action) = host.panel.ui(ui) {
+                    if let Some(action) = host.panel.ui(ui, &mut host.notifications) {
                         host.actions.push(action);
                     }
                 });

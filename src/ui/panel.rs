@@ -120,8 +120,8 @@ pub trait Panel {
     fn panel_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>);
 }
 
-/// The Train panel through the contract. Its own file keeps its older outer interface
-/// (`poll` with the notifications, `ui` returning its action): this adapter maps both.
+/// The Train panel through the contract. Its methods also serve hosts without a context
+/// (`poll` and `ui` with the notifications, `ui` returning its action): this maps both.
 impl Panel for super::train::TrainPanel {
     fn poll(&mut self, cx: &mut PanelContext<'_>) {
         super::train::TrainPanel::poll(self, cx.egui, cx.notify);
@@ -138,7 +138,7 @@ impl Panel for super::train::TrainPanel {
 
     fn panel_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
         if let Some(super::train::TrainPanelAction::Play(piece)) =
-            super::train::TrainPanel::ui(self, ui)
+            super::train::TrainPanel::ui(self, ui, cx.notify)
         {
             cx.play(piece, 0.0);
         }

@@ -160,9 +160,7 @@ impl StudioApp {
             show_settings: false,
             dataset_key: None,
             scene: options.scene.map(|s| (s, 0)),
-            bench: options
-                .bench_frames
-                .map(super::frames::FrameRecorder::new),
+            bench: options.bench_frames.map(super::frames::FrameRecorder::new),
         };
         match default_model() {
             Ok(model) => app.panels.generate.set_model(

@@ -35,7 +35,6 @@ pub use history::SampleEntry;
 
 use super::charts::{DEFAULT_SMOOTHING, Diversity};
 use super::job::Job;
-use super::notify::Level;
 use crate::data::Dataset;
 use crate::data::fetch;
 use crate::model::weights::GeneratorWeights;
@@ -125,8 +124,6 @@ pub struct TrainPanel {
     samples: Vec<SampleEntry>,
     diversity: Option<Diversity>,
     dialog: Option<(Pick, Job<Option<PathBuf>>)>,
-    /// Messages raised while drawing, handed to the notifications at the next poll.
-    pending: Vec<(Level, String)>,
     /// The newest generator weights the worker published, not yet taken.
     new_weights: Option<(u64, Arc<GeneratorWeights>)>,
     /// Where runs train: the CPU, wgpu, or the GPU when there is one.
@@ -162,7 +159,6 @@ impl TrainPanel {
             samples: Vec::new(),
             diversity: None,
             dialog: None,
-            pending: Vec::new(),
             new_weights: None,
             backend: BackendChoice::Auto,
             backend_in_use: None,

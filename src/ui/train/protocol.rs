@@ -12,7 +12,7 @@ use crate::train::backend::select;
 use crate::train::run::{is_crnn_run, resume_run};
 use crate::train::{Phase, TrainControl, TrainMessage, TrainWorker, TrainingRun, WorkerOptions};
 use crate::ui::job::{Job, Poll};
-use crate::ui::notify::{Level, Notifications};
+use crate::ui::notify::Notifications;
 
 /// Where the training data stands.
 pub(super) enum Data {
@@ -181,12 +181,6 @@ impl TrainPanel {
     /// Drains the worker's messages and polls background jobs; call once per frame. Never
     /// blocks.
     pub fn poll(&mut self, ctx: &egui::Context, notifications: &mut Notifications) {
-        for (level, text) in self.pending.drain(..) {
-            match level {
-                Level::Info => notifications.info(text),
-                Level::Error => notifications.error(text),
-            }
-        }
         self.poll_data(notifications);
         self.poll_dialog(ctx, notifications);
         // At most a few thousand messages a frame, so a flood cannot stall the UI.

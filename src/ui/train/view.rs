@@ -15,8 +15,13 @@ use crate::train::{Phase, Preset};
 use crate::ui::notify::Notifications;
 
 impl TrainPanel {
-    /// Draws the panel; returns what the user asked of the app (e.g. play a sample).
-    pub fn ui(&mut self, ui: &mut egui::Ui) -> Option<TrainPanelAction> {
+    /// Draws the panel, reporting what goes wrong to `notifications`; returns what the user
+    /// asked of the app (e.g. play a sample).
+    pub fn ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        notifications: &mut Notifications,
+    ) -> Option<TrainPanelAction> {
         let mut action = None;
         ui.heading("Train");
         ui.label("Watch a GAN learn melodies: a generator writes, a critic judges.");
@@ -26,7 +31,7 @@ impl TrainPanel {
         ui.separator();
         self.settings_ui(ui);
         ui.separator();
-        self.controls_ui(ui);
+        self.controls_ui(ui, notifications);
         self.collapse_ui(ui);
         ui.separator();
         self.charts_ui(ui);
@@ -162,9 +167,8 @@ impl TrainPanel {
         }
     }
 
-    fn controls_ui(&mut self, ui: &mut egui::Ui) {
+    fn controls_ui(&mut self, ui: &mut egui::Ui, notifications: &mut Notifications) {
         let ctx = ui.ctx().clone();
-        let mut notifications = Notifications::default();
         ui.horizontal_wrapped(|ui| match &self.state {
             TrainState::Idle | TrainState::Finished { .. } | TrainState::Failed(_) => {
                 let ready = self.dataset().is_some();
@@ -174,7 +178,7 @@ impl TrainPanel {
                     .on_disabled_hover_text("Choose a data set first")
                     .clicked()
                 {
-                    self.start(&ctx, &mut notifications);
+                    self.start(&ctx, notifications);
                 }
                 if ui
                     .add_enabled(
@@ -235,12 +239,6 @@ impl TrainPanel {
                 ui.label("Saving a checkpoint…");
             }
         });
-        // Messages raised by a click reach the app's notifications at the next poll.
-        self.pending.extend(
-            notifications
-                .texts()
-                .map(|(level, text)| (level, text.to_string())),
-        );
         if let TrainState::Failed(message) = &self.state {
             ui.colored_label(ui.visuals().error_fg_color, message);
         }
