@@ -482,7 +482,10 @@ mod tests {
             &[(60, 2), (62, 2), (64, 2), (60, 2), (62, 2), (64, 2)],
         );
         // Steps: +2 +2 -4 +2 +2: patterns (+2,+2) (+2,-4) (-4,+2) (+2,+2): 3 distinct of 4.
-        assert_eq!(pattern_diversity(&[same.clone()], 3), Some(0.75));
+        assert_eq!(
+            pattern_diversity(std::slice::from_ref(&same), 3),
+            Some(0.75)
+        );
         // Transposed copies add nothing new; a different tune does.
         let mut up = same.clone();
         up.parts[0]

@@ -379,16 +379,15 @@ fn report(
                 bar.set_message(smooth.update(&stats));
             }
             TrainMessage::Epoch {
-                epoch, validation, ..
-            } => match validation {
-                Some(v) => match v.accuracy {
-                    Some(accuracy) => say(format!(
-                        "epoch {epoch}: validation loss {:.4}, accuracy {accuracy:.3}",
-                        v.loss
-                    )),
-                    None => say(format!("epoch {epoch}: validation loss {:.4}", v.loss)),
-                },
-                None => {}
+                epoch,
+                validation: Some(v),
+                ..
+            } => match v.accuracy {
+                Some(accuracy) => say(format!(
+                    "epoch {epoch}: validation loss {:.4}, accuracy {accuracy:.3}",
+                    v.loss
+                )),
+                None => say(format!("epoch {epoch}: validation loss {:.4}", v.loss)),
             },
             TrainMessage::Judged {
                 epoch,
@@ -406,7 +405,10 @@ fn report(
                 checkpoint = path;
             }
             TrainMessage::Warning(text) => say(format!("warning: {text}")),
-            TrainMessage::Paused { .. }
+            TrainMessage::Epoch {
+                validation: None, ..
+            }
+            | TrainMessage::Paused { .. }
             | TrainMessage::Resumed
             | TrainMessage::GeneratorWeights { .. } => {}
             TrainMessage::Finished { step } => {

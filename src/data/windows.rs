@@ -80,7 +80,7 @@ pub fn window_starts_for(
         Layout::Tunes => {
             let last = len - window;
             let regular = (0..=last).step_by(stride);
-            let tail = (last % stride != 0).then_some(last);
+            let tail = (!last.is_multiple_of(stride)).then_some(last);
             Box::new(regular.chain(tail))
         }
     }

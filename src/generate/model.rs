@@ -6,6 +6,7 @@ use super::markov::MarkovChain;
 
 /// A model that gives next-token scores (logits or log-probabilities) after a context.
 #[derive(Clone, Debug)]
+#[allow(clippy::large_enum_variant)] // one or two models live at a time: no need to box
 pub enum TokenModel {
     /// The LSTM generator (MLE- or GAN-trained).
     Lstm(LstmEngine),

@@ -325,7 +325,10 @@ mod tests {
         piece
     }
 
-    fn summary(score: &Score) -> Vec<Vec<(u64, u64, Vec<u8>, bool, bool)>> {
+    /// Per bar, per event: (offset, length, pitches, tied from the previous, tied to the next).
+    type BarSummary = Vec<(u64, u64, Vec<u8>, bool, bool)>;
+
+    fn summary(score: &Score) -> Vec<BarSummary> {
         score.parts[0]
             .bars
             .iter()

@@ -783,7 +783,7 @@ mod tests {
         assert!(largest < 1 << 31, "{largest}");
         assert_eq!(split_code(largest), (PAD_ID, PLACES - 1));
         assert_eq!(lookback_of(largest), END_ID + 1);
-        assert!(LOOKBACKS > END_ID + 1);
+        const { assert!(LOOKBACKS > END_ID + 1) };
     }
 
     #[test]

@@ -101,7 +101,7 @@ fn duration_class(sixteenths: u64) -> usize {
 /// The bin of block 2 (0..9): exact lengths of 1, 2, 3, 4, 6, 8, 12, 16 16ths, else other.
 fn duration_bin(ticks: u64, stream: &NoteStream) -> usize {
     let step = stream.ticks_per_sixteenth();
-    if ticks % step != 0 {
+    if !ticks.is_multiple_of(step) {
         return 8;
     }
     match ticks / step {
@@ -142,7 +142,7 @@ fn std_dev(values: &[f64]) -> f64 {
 fn beat_ticks(signature: crate::music::TimeSignature, ticks_per_quarter: u16) -> u64 {
     let unit = signature.ticks_per_beat(ticks_per_quarter).max(1);
     let n = signature.numerator();
-    if n > 3 && n % 3 == 0 && signature.denominator() >= 4 {
+    if n > 3 && n.is_multiple_of(3) && signature.denominator() >= 4 {
         unit * 3
     } else {
         unit
@@ -308,9 +308,9 @@ pub fn melody_features(piece: &Piece) -> Vec<f64> {
         let bar = grid.bar_of(x.start);
         let position = x.start - grid.start(bar);
         let beat = beat_ticks(grid.signature_at(x.start), stream.ticks_per_quarter);
-        if position % beat == 0 {
+        if position.is_multiple_of(beat) {
             on_beat += 1.0;
-        } else if position % eighth == 0 {
+        } else if position.is_multiple_of(eighth) {
             on_eighth += 1.0;
         } else {
             off_grid += 1.0;

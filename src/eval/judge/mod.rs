@@ -50,6 +50,9 @@ pub use stats::binomial_tail_half;
 
 use stats::{SplitMix64, Standardizer};
 
+/// One melody of a two-sample test: its features, whether it is real, its fold.
+type Sample<'a> = (&'a [f64], bool, usize);
+
 /// Settings of the two-sample test.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default)]
@@ -252,8 +255,7 @@ pub fn two_sample_test_on(
         tested: vec![0; folds],
     };
     for fold in 0..folds {
-        let (train, test): (Vec<&(&[f64], bool, usize)>, Vec<_>) =
-            samples.iter().partition(|s| s.2 != fold);
+        let (train, test): (Vec<&Sample>, Vec<_>) = samples.iter().partition(|s| s.2 != fold);
         let train_rows: Vec<&[f64]> = train.iter().map(|s| s.0).collect();
         let train_labels: Vec<bool> = train.iter().map(|s| s.1).collect();
 

@@ -46,7 +46,7 @@ fn synthetic_tune(rng: &mut SplitMix64) -> Piece {
     let mut degree = rng.below(5) as i32;
     let mut bars: Vec<Vec<(i32, u64)>> = Vec::new();
     for bar in 0..8 {
-        if bar >= 4 && bar < 7 && rng.below(2) == 0 {
+        if (4..7).contains(&bar) && rng.below(2) == 0 {
             bars.push(bars[bar - 4].clone());
             continue;
         }
