@@ -326,9 +326,14 @@ fn wav_files_hold_the_render() {
     let f = fundamental_hz(&left[4_800..24_000], 48_000);
     assert!((f / 440.0 - 1.0).abs() < 0.01, "A4 in the WAV at {f:.2} Hz");
 
+    // At the synthesizer's own level a float WAV holds the render sample for sample.
+    let raw = RenderOptions {
+        normalize_dbfs: None,
+        ..opts
+    };
     let out = dir.path().join("a4f.wav");
-    render_piece_to_wav(&p, &out, &opts, SampleFormat::Float32).unwrap();
-    let rendered = render_piece(&p, &opts).unwrap();
+    render_piece_to_wav(&p, &out, &raw, SampleFormat::Float32).unwrap();
+    let rendered = render_piece(&p, &raw).unwrap();
     let mut reader = hound::WavReader::open(&out).unwrap();
     let samples: Vec<f32> = reader.samples::<f32>().map(Result::unwrap).collect();
     assert_eq!(
@@ -383,4 +388,58 @@ fn a_midi_file_renders_to_a_wav_file() {
     assert!(matches!(err, AudioError::Midi(_)), "{err}");
     assert!(err.to_string().contains("bad.mid"), "{err}");
     assert!(!out.exists());
+}
+
+/// The peak and RMS of a 16-bit WAV file, in dBFS.
+fn wav_levels(path: &Path) -> (f64, f64) {
+    let mut reader = hound::WavReader::open(path).unwrap();
+    let samples: Vec<f64> = reader
+        .samples::<i16>()
+        .map(|s| f64::from(s.unwrap()) / 32767.0)
+        .collect();
+    let peak = samples.iter().fold(0.0f64, |m, s| m.max(s.abs()));
+    let rms = (samples.iter().map(|s| s * s).sum::<f64>() / samples.len() as f64).sqrt();
+    (20.0 * peak.log10(), 20.0 * rms.log10())
+}
+
+/// A melody exported as the studio and `render` do by default peaks at -1 dBFS (the raw
+/// synthesizer level of one voice is near -20 dBFS); asked to keep the raw level, the file is
+/// the same sound, only quieter.
+#[test]
+fn exported_wav_files_are_normalized_to_minus_1_dbfs_unless_asked_not_to() {
+    let dir = tempfile::tempdir().unwrap();
+    // Eight quarter notes of a folk-like line at velocity 90, as a generated tune would be.
+    let notes = [67, 69, 71, 72, 74, 72, 71, 69]
+        .iter()
+        .enumerate()
+        .map(|(i, &pitch)| note(pitch, i as u64 * 480, 480, 90))
+        .collect();
+    let p = piece(notes);
+    let normalized = dir.path().join("normalized.wav");
+    let summary =
+        render_piece_to_wav(&p, &normalized, &options(44_100, 1.0), SampleFormat::Int16).unwrap();
+    let raw = dir.path().join("raw.wav");
+    let raw_options = RenderOptions {
+        normalize_dbfs: None,
+        ..options(44_100, 1.0)
+    };
+    render_piece_to_wav(&p, &raw, &raw_options, SampleFormat::Int16).unwrap();
+    let (peak, rms) = wav_levels(&normalized);
+    let (raw_peak, raw_rms) = wav_levels(&raw);
+    assert!((peak + 1.0).abs() < 0.1, "normalized peak {peak:.2} dBFS");
+    assert!(
+        raw_peak < -6.0,
+        "the raw level should be quiet: {raw_peak:.2} dBFS"
+    );
+    // One gain for the whole file: the peak and the RMS move by the same number of dB.
+    let gain_db = 20.0 * f64::from(summary.gain).log10();
+    assert!(
+        (peak - raw_peak - gain_db).abs() < 0.1,
+        "{peak} {raw_peak} {gain_db}"
+    );
+    assert!(
+        (rms - raw_rms - gain_db).abs() < 0.2,
+        "{rms} {raw_rms} {gain_db}"
+    );
+    assert!(rms > -30.0, "normalized RMS {rms:.1} dBFS");
 }

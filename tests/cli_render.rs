@@ -46,8 +46,32 @@ fn render_writes_a_wav_of_the_right_rate_and_length() {
     assert!((seconds - 1.5).abs() < 0.05, "{seconds} s");
     let samples: Vec<i16> = reader.into_samples::<i16>().map(Result::unwrap).collect();
     let peak = samples.iter().map(|s| s.unsigned_abs()).max().unwrap();
-    assert!(peak > 1000, "silent render (peak {peak})");
-    assert!(peak < i16::MAX as u16, "clipped render");
+    // Normalized to -1 dBFS (29,204 of 32,767), and it says so.
+    let dbfs = 20.0 * (f64::from(peak) / 32767.0).log10();
+    assert!((dbfs + 1.0).abs() < 0.1, "peak {dbfs:.2} dBFS");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("peak -1.0 dBFS"), "{stdout}");
+    // --raw-level keeps the synthesizer's own, lower level.
+    let raw = dir.path().join("raw.wav");
+    let status = gan_studio()
+        .arg("render")
+        .arg(&midi)
+        .arg("--out")
+        .arg(&raw)
+        .arg("--raw-level")
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let raw_peak = hound::WavReader::open(&raw)
+        .unwrap()
+        .into_samples::<i16>()
+        .map(|s| s.unwrap().unsigned_abs())
+        .max()
+        .unwrap();
+    assert!(
+        raw_peak > 1000 && raw_peak < peak / 2,
+        "raw peak {raw_peak}"
+    );
 }
 
 #[test]

@@ -161,6 +161,7 @@ fn settings_survive_a_round_trip_and_are_clamped() {
         tempo_scale: 1.5,
         looping: true,
         count_in_beats: 2,
+        wav_raw_level: true,
     };
     playback.apply_settings(wanted.clone());
     assert_eq!(playback.settings(), wanted);
@@ -180,6 +181,11 @@ fn settings_survive_a_round_trip_and_are_clamped() {
     assert_eq!(playback.settings().count_in_beats, 16);
     playback.set_tempo_scale(f32::NAN);
     assert_eq!(playback.tempo_scale(), 1.0);
+    // Settings saved before the WAV level option load, normalizing exports.
+    let old: PlaybackSettings =
+        serde_json::from_str(r#"{"tempo_scale": 1.25, "looping": true}"#).unwrap();
+    assert!(!old.wav_raw_level);
+    assert_eq!(old.tempo_scale, 1.25);
 }
 
 #[test]

@@ -28,7 +28,7 @@ mod wav;
 pub use engine::{MAX_COMMANDS_PER_BLOCK, PlaybackSource};
 pub use error::AudioError;
 pub use output::{AudioOutput, LOW_LATENCY_BUFFER_FRAMES};
-pub use render::{RenderOptions, Rendered, render_piece, render_schedule};
+pub use render::{NORMALIZED_PEAK_DBFS, RenderOptions, Rendered, render_piece, render_schedule};
 pub use schedule::{Schedule, ScheduleOptions, ScheduledEvent, melodic_preset};
 pub use shared::{LoopRegion, PlayState, audition_channel};
 pub use soundfont::{BUILT_IN_NAME, PresetId, PresetInfo, SoundFont};

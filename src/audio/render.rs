@@ -21,7 +21,18 @@ pub struct RenderOptions {
     pub tail_seconds: f64,
     /// Reverb as the SoundFont and each channel's send ask for it (see [`Synth`]).
     pub effects: bool,
+    /// The peak, in dBFS, a file render is scaled to ([`Rendered::normalize`]); `None` keeps
+    /// the synthesizer's own level (only scaled down where it would clip). Read by the WAV
+    /// writers ([`super::render_piece_to_wav`]): a melody of one voice at the synth's level
+    /// peaks near -20 dBFS, far quieter than music a listener compares it with.
+    pub normalize_dbfs: Option<f32>,
 }
+
+/// The peak of a normalized file render: -1 dBFS leaves room for a lossy encoder.
+pub const NORMALIZED_PEAK_DBFS: f32 = -1.0;
+
+/// The largest gain normalizing applies (+40 dB), so a near-silent render stays quiet.
+const MAX_NORMALIZE_GAIN: f32 = 100.0;
 
 impl Default for RenderOptions {
     fn default() -> Self {
@@ -31,6 +42,7 @@ impl Default for RenderOptions {
             program: None,
             tail_seconds: 2.0,
             effects: true,
+            normalize_dbfs: Some(NORMALIZED_PEAK_DBFS),
         }
     }
 }
@@ -84,6 +96,22 @@ impl Rendered {
             .iter()
             .chain(&self.right)
             .fold(0.0f32, |m, &s| m.max(s.abs()))
+    }
+
+    /// Scales both channels so the peak lies at `peak_dbfs` (at most 0 dBFS; the gain is at
+    /// most +40 dB, and a silent render stays silent), and records the gain in
+    /// [`Rendered::gain`].
+    pub fn normalize(&mut self, peak_dbfs: f32) {
+        let peak = self.peak();
+        if peak <= 0.0 || !peak_dbfs.is_finite() {
+            return;
+        }
+        let target = 10f32.powf(peak_dbfs.min(0.0) / 20.0);
+        let gain = (target / peak).min(MAX_NORMALIZE_GAIN);
+        for s in self.left.iter_mut().chain(self.right.iter_mut()) {
+            *s *= gain;
+        }
+        self.gain *= gain;
     }
 }
 

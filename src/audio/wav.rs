@@ -87,7 +87,8 @@ pub struct RenderSummary {
     pub seconds: f64,
     /// The largest absolute sample value.
     pub peak: f32,
-    /// The gain applied to avoid clipping (1.0 when none was needed).
+    /// The gain applied to the synthesizer's output: to avoid clipping, then to normalize
+    /// (1.0 when neither was done).
     pub gain: f32,
 }
 
@@ -104,14 +105,17 @@ impl RenderSummary {
 }
 
 /// Renders a piece and writes it as a WAV file (what `gan-studio render` and the studio's
-/// "Export WAV" do once they have a piece).
+/// "Export WAV" do once they have a piece), normalized as `options.normalize_dbfs` asks.
 pub fn render_piece_to_wav(
     piece: &Piece,
     out: &Path,
     options: &RenderOptions,
     format: SampleFormat,
 ) -> Result<RenderSummary, AudioError> {
-    let rendered = render_piece(piece, options)?;
+    let mut rendered = render_piece(piece, options)?;
+    if let Some(peak_dbfs) = options.normalize_dbfs {
+        rendered.normalize(peak_dbfs);
+    }
     write_wav(out, &rendered, format)?;
     Ok(RenderSummary::of(&rendered))
 }

@@ -6,7 +6,9 @@ use std::process::ExitCode;
 
 use clap::Args;
 
-use crate::audio::{RenderOptions, SampleFormat, SoundFont, render_midi_file_to_wav};
+use crate::audio::{
+    NORMALIZED_PEAK_DBFS, RenderOptions, SampleFormat, SoundFont, render_midi_file_to_wav,
+};
 
 /// Arguments of `gan-studio render`.
 #[derive(Debug, Args)]
@@ -29,6 +31,9 @@ pub struct RenderArgs {
     /// Seconds to let the sound ring out after the last note.
     #[arg(long, default_value_t = 2.0, value_name = "SECONDS")]
     pub tail: f64,
+    /// Keep the synthesizer's own level instead of normalizing the peak to -1 dBFS.
+    #[arg(long)]
+    pub raw_level: bool,
 }
 
 /// Renders the file and prints what was written.
@@ -44,6 +49,7 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
         sample_rate: args.rate,
         soundfont,
         tail_seconds: args.tail,
+        normalize_dbfs: (!args.raw_level).then_some(NORMALIZED_PEAK_DBFS),
         ..RenderOptions::default()
     };
     let format = if args.float {
@@ -54,11 +60,11 @@ pub fn run(args: &RenderArgs) -> anyhow::Result<ExitCode> {
     let summary = render_midi_file_to_wav(&args.input, &args.out, &options, format)?;
     writeln!(
         std::io::stdout(),
-        "{}: {:.2} s at {} Hz, peak {:.2}",
+        "{}: {:.2} s at {} Hz, peak {:.1} dBFS",
         args.out.display(),
         summary.seconds,
         summary.sample_rate,
-        summary.peak
+        20.0 * summary.peak.max(1e-9).log10()
     )?;
     Ok(ExitCode::SUCCESS)
 }

@@ -4,7 +4,9 @@
 use std::path::PathBuf;
 
 use super::Playback;
-use crate::audio::{RenderOptions, RenderSummary, SampleFormat, render_piece_to_wav};
+use crate::audio::{
+    NORMALIZED_PEAK_DBFS, RenderOptions, RenderSummary, SampleFormat, render_piece_to_wav,
+};
 use crate::music::Piece;
 use crate::ui::job::{Job, Poll};
 use crate::ui::notify::Notifications;
@@ -36,7 +38,8 @@ impl Exports {
 
 impl Playback {
     /// Renders `piece` with the current SoundFont and preset into a 16-bit WAV file at
-    /// 44.1 kHz on a worker thread; the result is reported to `notify` at a later
+    /// 44.1 kHz on a worker thread, its peak normalized to -1 dBFS unless the settings keep
+    /// the raw level; the result is reported to `notify` at a later
     /// [`Playback::poll`].
     pub fn export_wav(&mut self, piece: &Piece, path: PathBuf, notify: &mut Notifications) {
         if self.export.export.is_some() {
@@ -46,6 +49,7 @@ impl Playback {
         let options = RenderOptions {
             soundfont: self.font.clone(),
             program: self.settings.preset,
+            normalize_dbfs: (!self.settings.wav_raw_level).then_some(NORMALIZED_PEAK_DBFS),
             ..RenderOptions::default()
         };
         let piece = piece.clone();

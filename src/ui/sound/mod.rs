@@ -77,6 +77,9 @@ pub struct PlaybackSettings {
     pub looping: bool,
     /// Beats counted in before a recording; 0 starts the take on the first note played.
     pub count_in_beats: u32,
+    /// Export WAV files at the synthesizer's own level instead of normalizing their peak to
+    /// -1 dBFS.
+    pub wav_raw_level: bool,
 }
 
 impl Default for PlaybackSettings {
@@ -89,6 +92,7 @@ impl Default for PlaybackSettings {
             tempo_scale: 1.0,
             looping: false,
             count_in_beats: 4,
+            wav_raw_level: false,
         }
     }
 }
@@ -154,7 +158,7 @@ impl Playback {
     }
 
     /// Applies saved settings: the SoundFont (reopening the output when it changes), preset,
-    /// MIDI ports, tempo, loop and count-in. A MIDI output port is connected in the
+    /// MIDI ports, tempo, loop, count-in and the WAV level. A MIDI output port is connected in the
     /// background; one that is not there is reported once (at [`Playback::poll`]) and the
     /// built-in synthesizer plays.
     pub fn apply_settings(&mut self, settings: PlaybackSettings) {
@@ -166,6 +170,7 @@ impl Playback {
             tempo_scale,
             looping,
             count_in_beats,
+            wav_raw_level,
         } = settings;
         if soundfont != self.settings.soundfont {
             self.set_soundfont(soundfont);
@@ -174,6 +179,7 @@ impl Playback {
         self.set_tempo_scale(tempo_scale);
         self.settings.looping = looping;
         self.settings.count_in_beats = count_in_beats.min(16);
+        self.settings.wav_raw_level = wav_raw_level;
         self.settings.midi_input = midi_input;
         if midi_output != self.settings.midi_output {
             self.select_midi_output(midi_output);

@@ -226,6 +226,14 @@ impl Playback {
             }
         });
         self.preset_ui(ui);
+        ui.checkbox(
+            &mut self.settings.wav_raw_level,
+            "Export WAV at the synthesizer's own level",
+        )
+        .on_hover_text(
+            "Off: exported WAV files are normalized so their loudest sample is at -1 dBFS. \
+             On: they keep the (much quieter) level you hear while playing.",
+        );
         ui.separator();
         self.midi_ui(ui);
     }
