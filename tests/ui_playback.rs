@@ -273,3 +273,42 @@ fn the_toolbar_and_status_bar_say_no_audio_output_and_offer_wav_export() {
     harness.get_by_label_contains(BUILT_IN_NAME);
     harness.check_accessibility();
 }
+
+/// Without an ALSA sequencer (this machine, CI) the missing MIDI devices are a status, not a
+/// toast at every start; someone whose saved settings name a MIDI output is told once that it
+/// cannot be used.
+#[test]
+fn missing_midi_devices_are_a_status_and_news_only_to_who_chose_a_port() {
+    let ctx = egui::Context::default();
+    let listed = |p: &Playback| {
+        started(p) && p.midi_unavailable().is_some() && p.midi_output_connecting().is_none()
+    };
+    let mut notifications = Notifications::default();
+    let mut playback = Playback::with_opener(&ctx, PlaybackSettings::default(), no_sound_card());
+    poll_until(&mut playback, &ctx, &mut notifications, listed);
+    assert!(
+        !notifications.texts().any(|(_, t)| t.contains("MIDI")),
+        "{:?}",
+        notifications.texts().collect::<Vec<_>>()
+    );
+    assert!(
+        playback.status_text().contains("MIDI"),
+        "{}",
+        playback.status_text()
+    );
+
+    let mut notifications = Notifications::default();
+    let settings = PlaybackSettings {
+        midi_output: Some("Keystation 49".to_string()),
+        ..PlaybackSettings::default()
+    };
+    let mut playback = Playback::with_opener(&ctx, settings, no_sound_card());
+    poll_until(&mut playback, &ctx, &mut notifications, listed);
+    let told: Vec<&str> = notifications
+        .texts()
+        .map(|(_, t)| t)
+        .filter(|t| t.contains("MIDI"))
+        .collect();
+    assert_eq!(told.len(), 1, "{told:?}");
+    assert!(told[0].contains("Keystation 49"), "{told:?}");
+}

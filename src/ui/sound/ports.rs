@@ -153,9 +153,9 @@ impl Playback {
                 }
             }
             Err(DeviceError::NoMidiSubsystem(message)) => {
-                if self.ports.unavailable.is_none() {
-                    notify.info(format!("MIDI devices are not available: {message}"));
-                }
+                // A machine without MIDI is a state the status bar shows ("MIDI:
+                // unavailable"), not news at every start. A saved MIDI output that cannot be
+                // used is told once, by its connection (`poll_connecting`).
                 self.ports.unavailable = Some(message);
             }
             Err(other) => {
