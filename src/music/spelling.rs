@@ -45,6 +45,29 @@ impl SpelledPitch {
     }
 }
 
+impl std::fmt::Display for SpelledPitch {
+    /// Scientific pitch notation with ASCII accidentals: `Bb4`, `F#5`, `Cx4`, `Ebb3`, `C-1`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let accidental = match self.alter {
+            -2 => "bb",
+            -1 => "b",
+            1 => "#",
+            2 => "x",
+            _ => "",
+        };
+        write!(f, "{}{accidental}{}", self.letter_char(), self.octave)
+    }
+}
+
+/// The name of `pitch` as a musician reads it in `key` (`Bb4` in F major, `A#4` in B minor),
+/// or with sharps when there is no key.
+pub fn pitch_name(pitch: Pitch, key: Option<Key>) -> String {
+    match key {
+        Some(key) => spell(pitch, key).to_string(),
+        None => pitch.to_string(),
+    }
+}
+
 /// A key signature as alterations of the seven letters: the sharps or flats of a key.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct KeySignature {
@@ -238,5 +261,18 @@ mod tests {
             KeySignature::from_fifths(-2).alters,
             [0, 0, -1, 0, 0, 0, -1]
         );
+    }
+
+    #[test]
+    fn pitch_names_follow_the_key() {
+        let key = |text: &str| text.parse::<Key>().unwrap();
+        let pitch = |midi| Pitch::new(midi).unwrap();
+        assert_eq!(pitch_name(pitch(70), Some(key("F major"))), "Bb4");
+        assert_eq!(pitch_name(pitch(70), Some(key("B minor"))), "A#4");
+        assert_eq!(pitch_name(pitch(70), None), "A#4");
+        assert_eq!(pitch_name(pitch(63), Some(key("C minor"))), "Eb4");
+        assert_eq!(pitch_name(pitch(59), Some(key("Gb major"))), "Cb4");
+        assert_eq!(pitch_name(pitch(60), Some(key("C major"))), "C4");
+        assert_eq!(pitch_name(pitch(0), Some(key("C major"))), "C-1");
     }
 }

@@ -489,7 +489,8 @@ pub(crate) fn bar_width(view: &View, note: &Note) -> f32 {
     (note.duration.get() as f64 * view.px_per_tick).clamp(2.0, 8.0) as f32
 }
 
-/// A pitch as a key label: `C4`, `F#3`.
-pub(crate) fn pitch_label(pitch: Pitch) -> String {
-    pitch.to_string()
+/// A pitch as a key or note label, spelled for the document's key (`Bb4` in F major), with
+/// sharps when it has none (`F#3`).
+pub(crate) fn pitch_label(pitch: Pitch, key: Option<crate::music::Key>) -> String {
+    crate::music::spelling::pitch_name(pitch, key)
 }

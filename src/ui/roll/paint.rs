@@ -242,7 +242,8 @@ impl PianoRoll {
                 painter.text(
                     pos2(rect.right() - 3.0, y + view.row_height / 2.0),
                     Align2::RIGHT_CENTER,
-                    pitch_label(pitch),
+                    // The keyboard names its keys plainly; notes are spelled for the key.
+                    pitch_label(pitch, None),
                     font.clone(),
                     text_colour,
                 );
@@ -382,7 +383,7 @@ fn paint_notes(painter: &Painter, doc: &Document, view: &View) {
             painter.text(
                 pos2(r.left() + 3.0, r.center().y),
                 Align2::LEFT_CENTER,
-                pitch_label(pitch),
+                pitch_label(pitch, doc.key()),
                 font.clone(),
                 Color32::from_rgb(15, 15, 20),
             );

@@ -248,6 +248,7 @@ mod tests {
             tempo_scale: 1.5,
             looping: true,
             count_in_beats: 2,
+            wav_raw_level: true,
         };
         let json = serde_json::to_string(&settings).unwrap();
         let back: PlaybackSettings = serde_json::from_str(&json).unwrap();
