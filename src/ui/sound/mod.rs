@@ -115,6 +115,8 @@ pub struct Playback {
     recording: Option<Vec<crate::music::Note>>,
     export: export::Exports,
     told_no_output: bool,
+    /// A transport failure not yet reported (see `transport.rs`).
+    fault: Option<String>,
 }
 
 impl Playback {
@@ -145,6 +147,7 @@ impl Playback {
             recording: None,
             export: export::Exports::default(),
             told_no_output: false,
+            fault: None,
         };
         playback.settings.soundfont = settings.soundfont.clone();
         playback.reopen();
@@ -193,6 +196,7 @@ impl Playback {
         self.poll_exports(notify);
         self.poll_ports(notify);
         self.poll_player(notify);
+        self.report_fault(notify);
         if let Some(take) = &mut self.take {
             take.recorder.poll();
         }

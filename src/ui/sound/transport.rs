@@ -23,6 +23,25 @@ impl Playback {
         self.output.as_ref().map(|o| o.transport())
     }
 
+    /// Keeps the first failure of an operation called without the notification channel at
+    /// hand (pause, stop, seek, loop, tempo), for [`Playback::poll`] to report once. A missing
+    /// audio output is not a new fault: it was told when it happened.
+    fn keep_fault(&mut self, what: &str, result: Result<(), RouteError>) {
+        let problem = match result {
+            Ok(()) | Err(RouteError::NoOutput) => return,
+            Err(RouteError::Midi(e)) => format!("the MIDI output failed while {what}: {e}"),
+            Err(RouteError::Synth(e)) => format!("playback failed while {what}: {e}"),
+        };
+        self.fault.get_or_insert(problem);
+    }
+
+    /// Reports the kept transport fault, if any (once).
+    pub(super) fn report_fault(&mut self, notify: &mut Notifications) {
+        if let Some(problem) = self.fault.take() {
+            notify.error(problem);
+        }
+    }
+
     /// Plays `piece` from `from_seconds` (at its own tempo) on the built-in synthesizer or
     /// the chosen MIDI port. Without an audio output this is said once, as information.
     pub fn play(&mut self, piece: &Piece, from_seconds: f64, notify: &mut Notifications) {
@@ -74,13 +93,15 @@ impl Playback {
     /// Pauses (the playhead stays).
     pub fn pause(&mut self) {
         let synth = self.output.as_mut().map(|o| o.transport_mut());
-        let _ = self.route.pause(synth);
+        let result = self.route.pause(synth);
+        self.keep_fault("pausing", result);
     }
 
     /// Stops: every sounding note is released and the playhead goes back to the start.
     pub fn stop(&mut self) {
         let synth = self.output.as_mut().map(|o| o.transport_mut());
-        let _ = self.route.stop(synth);
+        let result = self.route.stop(synth);
+        self.keep_fault("stopping (the notes may still sound)", result);
     }
 
     /// Plays `piece` when not playing (from the paused position, else from the start), and
@@ -99,7 +120,8 @@ impl Playback {
     /// Moves the playhead to `seconds` of the piece playing.
     pub fn seek(&mut self, seconds: f64) {
         let synth = self.output.as_mut().map(|o| o.transport_mut());
-        let _ = self.route.seek(synth, self.loaded.as_ref(), seconds);
+        let result = self.route.seek(synth, self.loaded.as_ref(), seconds);
+        self.keep_fault("moving the playhead", result);
     }
 
     /// Sets or clears the loop region (ticks of the piece); it takes effect at once on what
@@ -121,8 +143,9 @@ impl Playback {
         };
         let region = self.effective_loop(&piece);
         let synth = self.output.as_mut().map(|o| o.transport_mut());
-        let _ = self.route.set_loop(synth, &piece, region);
+        let result = self.route.set_loop(synth, &piece, region);
         self.loaded = Some(piece);
+        self.keep_fault("setting the loop", result);
     }
 
     /// Plays faster (above 1) or slower (below 1) than written; clamped to 0.25..=4.
@@ -134,7 +157,8 @@ impl Playback {
         };
         self.settings.tempo_scale = scale;
         let synth = self.output.as_mut().map(|o| o.transport_mut());
-        let _ = self.route.set_tempo_factor(synth, scale);
+        let result = self.route.set_tempo_factor(synth, scale);
+        self.keep_fault("changing the tempo", result);
     }
 
     /// The tempo factor in use.
