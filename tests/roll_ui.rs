@@ -36,6 +36,7 @@ fn harness_with(doc: Document) -> Harness<'static, State> {
                     s.out.loop_changed = out.loop_changed;
                 }
                 s.out.changed |= out.changed;
+                s.out.problems.extend(out.problems);
             },
             state,
         );
@@ -336,4 +337,24 @@ fn the_help_overlay_lists_the_keys() {
     h.get_by_label("Close").click();
     h.run_steps(2);
     assert!(!h.state().roll.show_help);
+}
+
+/// A quantize the document cannot take (a 16th grid in a file of 2 ticks per quarter) is
+/// told in words, not dropped, and changes nothing.
+#[test]
+fn a_quantize_that_cannot_be_done_is_told() {
+    use gan_studio::edit::PartRole;
+    use gan_studio::music::Piece;
+    let piece = Piece::from_notes(
+        2,
+        "coarse",
+        vec![Note::new(pitch(60), 1, 2, Velocity::DEFAULT).unwrap()],
+    )
+    .unwrap();
+    let mut h = harness_with(Document::from_piece(&piece, PartRole::Imported));
+    key(&mut h, Modifiers::NONE, Key::Q);
+    assert_eq!(notes(&h), vec![(60, 1, 2)]);
+    let problems = &h.state().out.problems;
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].contains("quantize"), "{problems:?}");
 }

@@ -148,6 +148,9 @@ impl StudioApp {
             .is_playing()
             .then(|| self.playback.position_tick());
         let output = self.roll.ui(ui, &mut self.shared.doc, playhead);
+        for problem in output.problems {
+            self.shared.notifications.error(problem);
+        }
         for pitch in output.audition {
             self.playback.audition(pitch);
         }

@@ -186,9 +186,9 @@ impl PianoRoll {
                     grid: self.grid,
                     mode: self.quantize_mode,
                 };
-                // A grid finer than a tick cannot happen at the studio's resolutions; if it
-                // does, quantizing does nothing.
-                let _ = doc.quantize(scope, options);
+                if let Err(e) = doc.quantize(scope, options) {
+                    out.problems.push(format!("could not quantize: {e}"));
+                }
             }
             Command::Copy | Command::Cut => {
                 let count = if c == Command::Copy {

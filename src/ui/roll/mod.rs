@@ -65,6 +65,9 @@ pub struct RollOutput {
     pub loop_changed: Option<Option<Range<Tick>>>,
     /// The document's content changed this frame (an edit, undo or redo).
     pub changed: bool,
+    /// Edits asked for this frame that could not be made, in words for the user (e.g. a
+    /// quantize grid the document's resolution cannot hold).
+    pub problems: Vec<String>,
 }
 
 /// The piano-roll widget's state. Create one per roll with [`PianoRoll::default`] and call
@@ -176,7 +179,7 @@ impl PianoRoll {
         let revision = doc.revision();
         let id = ui.make_persistent_id(&self.id_salt);
         if self.show_toolbar {
-            self.toolbar_ui(ui, doc);
+            self.toolbar_ui(ui, doc, &mut out);
         }
         let size = ui.available_size().max(egui::vec2(KEYS_MIN_WIDTH, 60.0));
         let (rect, _) = ui.allocate_exact_size(size, Sense::hover());

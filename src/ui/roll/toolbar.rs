@@ -2,14 +2,19 @@
 //! overlay listing the keys.
 
 use super::keys::SHORTCUTS;
-use super::{PianoRoll, Tool};
+use super::{PianoRoll, RollOutput, Tool};
 use crate::edit::{Document, Scope};
 use crate::music::transform::QuantizeMode;
 use crate::music::{Grid, QuantizeOptions};
 
 impl PianoRoll {
     /// Draws the toolbar strip.
-    pub(crate) fn toolbar_ui(&mut self, ui: &mut egui::Ui, doc: &mut Document) {
+    pub(crate) fn toolbar_ui(
+        &mut self,
+        ui: &mut egui::Ui,
+        doc: &mut Document,
+        out: &mut RollOutput,
+    ) {
         ui.horizontal(|ui| {
             for (tool, key) in [(Tool::Pencil, "1"), (Tool::Select, "2"), (Tool::Erase, "3")] {
                 ui.selectable_value(&mut self.tool, tool, tool.label())
@@ -35,13 +40,13 @@ impl PianoRoll {
                 } else {
                     Scope::Selection
                 };
-                let _ = doc.quantize(
-                    scope,
-                    QuantizeOptions {
-                        grid: self.grid,
-                        mode: self.quantize_mode,
-                    },
-                );
+                let options = QuantizeOptions {
+                    grid: self.grid,
+                    mode: self.quantize_mode,
+                };
+                if let Err(e) = doc.quantize(scope, options) {
+                    out.problems.push(format!("could not quantize: {e}"));
+                }
             }
             let mut ends = self.quantize_mode == QuantizeMode::StartsAndEnds;
             if ui
