@@ -21,6 +21,7 @@ pub fn required(name: &str) -> bool {
 
 /// Returns `present`. When it is false: fails if `GAN_STUDIO_REQUIRE_<name>` is set, else
 /// prints a notice naming `what` is missing and `how` to provide it.
+#[track_caller]
 pub fn present_or_required(present: bool, name: &str, what: &str, how: &str) -> bool {
     if !present {
         assert!(
@@ -41,6 +42,7 @@ pub fn runs(program: impl AsRef<std::ffi::OsStr>, args: &[&str]) -> bool {
 }
 
 /// Whether abc2midi is here (`GAN_STUDIO_REQUIRE_ABC2MIDI`).
+#[track_caller]
 pub fn abc2midi() -> bool {
     present_or_required(
         runs("abc2midi", &["-ver"]),
@@ -58,6 +60,7 @@ pub fn python() -> OsString {
 
 /// Whether [`python`] can import `module`; `name` is the switch's suffix
 /// (`GAN_STUDIO_REQUIRE_MIDO` for mido).
+#[track_caller]
 pub fn python_module(module: &str, name: &str) -> bool {
     present_or_required(
         runs(python(), &["-c", &format!("import {module}")]),
@@ -69,6 +72,7 @@ pub fn python_module(module: &str, name: &str) -> bool {
 
 /// The folder of the fetched folk set, or `None` when it is not fetched
 /// (`GAN_STUDIO_REQUIRE_FOLK`).
+#[track_caller]
 pub fn folk() -> Option<PathBuf> {
     let dir = folk_dir().ok().filter(|d| folk_is_present_in(d));
     present_or_required(
@@ -83,6 +87,7 @@ pub fn folk() -> Option<PathBuf> {
 
 /// Whether a display is there for a window (`GAN_STUDIO_REQUIRE_DISPLAY`; scripts/test.sh runs
 /// the suite under Xvfb when there is no display).
+#[track_caller]
 pub fn display() -> bool {
     let present = ["DISPLAY", "WAYLAND_DISPLAY"]
         .iter()
