@@ -44,14 +44,7 @@ cargo build --release --quiet
 bin="$CARGO_TARGET_DIR/release/gan-studio"
 
 run_burn() { # $1 = stock|fused
-    if "$bin" bench train --help >/dev/null 2>&1; then
-        RAYON_NUM_THREADS="$THREADS" "$bin" bench train --lstm "$1" --runs "$RUNS"
-    else
-        # Until `gan-studio bench train` is wired: the ignored test that calls the same function.
-        RAYON_NUM_THREADS="$THREADS" GAN_STUDIO_LSTM="$1" GAN_STUDIO_BENCH_RUNS="$RUNS" \
-            cargo test --release --quiet --test fused_lstm_bench -- --ignored --nocapture \
-            --test-threads 1
-    fi
+    RAYON_NUM_THREADS="$THREADS" "$bin" bench train --lstm "$1" --runs "$RUNS"
 }
 
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"

@@ -24,6 +24,8 @@ export GAN_STUDIO_REQUIRE_ABC2MIDI=1
 export GAN_STUDIO_REQUIRE_DESKTOP_FILE_VALIDATE=1
 # The folk set is fetched below, before the tests run: a test that needs it must find it.
 export GAN_STUDIO_REQUIRE_FOLK=1
+# The tests always run with a display (the real one, or Xvfb below): a window test must open.
+export GAN_STUDIO_REQUIRE_DISPLAY=1
 
 # wgpu/lavapipe complain without a runtime dir; pick Vulkan (lavapipe) for GUI tests.
 if [ -z "${XDG_RUNTIME_DIR:-}" ] || [ ! -d "${XDG_RUNTIME_DIR}" ]; then

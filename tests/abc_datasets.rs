@@ -1,13 +1,16 @@
 //! The ABC reader on real collections: the built-in demo set (always present) and the Essen
-//! folk set (skipped with a notice when it has not been fetched). Prints reading times.
+//! folk set (skipped with a notice when it has not been fetched, failing instead when
+//! `GAN_STUDIO_REQUIRE_FOLK` is set). Prints reading times.
 
 // Helpers outside #[test] functions unwrap too: any failure is a test failure.
 #![allow(clippy::unwrap_used)]
 
+mod env_support;
+
 use std::time::Instant;
 
 use gan_studio::abc::{Tune, parse_abc_str, read_abc_file};
-use gan_studio::data::fetch::{FOLK_ABC_FILES, folk_dir, folk_is_present_in};
+use gan_studio::data::fetch::FOLK_ABC_FILES;
 
 const DEMO: &str = include_str!("../assets/demo/demo_melodies.abc");
 
@@ -65,8 +68,7 @@ fn every_demo_melody_loads_on_the_grid() {
 
 #[test]
 fn the_folk_set_loads_completely() {
-    let Some(dir) = folk_dir().ok().filter(|d| folk_is_present_in(d)) else {
-        println!("NOTICE: the folk set is not fetched (gan-studio dataset fetch); test skipped");
+    let Some(dir) = env_support::folk() else {
         return;
     };
     let started = Instant::now();

@@ -5,11 +5,14 @@
 //!
 //! abc2midi starts every note one tick late and ends it on time: its starts are moved back by
 //! that tick, then both sides are rounded to the grid (120 ticks at 480 ticks per quarter)
-//! before comparing. The test prints a notice
-//! and passes when abc2midi or the folk data is missing (CI installs both).
+//! before comparing. The tests print a notice and pass when abc2midi or the folk data is
+//! missing, unless `GAN_STUDIO_REQUIRE_ABC2MIDI` / `GAN_STUDIO_REQUIRE_FOLK` is set
+//! (scripts/test.sh sets both and provides both): then they fail.
 
 // Helpers outside #[test] functions unwrap too: any failure is a test failure.
 #![allow(clippy::unwrap_used)]
+
+mod env_support;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -17,17 +20,10 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use gan_studio::abc::{Tune, parse_abc_str, read_abc_file};
-use gan_studio::data::fetch::{FOLK_ABC_FILES, folk_dir, folk_is_present_in};
+use gan_studio::data::fetch::FOLK_ABC_FILES;
 
 /// (pitch, onset in 16ths, duration in 16ths).
 type GridNote = (u8, u64, u64);
-
-fn abc2midi_available() -> bool {
-    Command::new("abc2midi")
-        .arg("-ver")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
 
 /// Ticks per 16th at the 480 ticks per quarter that both abc2midi and our reader use.
 const SIXTEENTH: u64 = 120;
@@ -167,14 +163,10 @@ fn compare(abc_text: &str, name: &str) -> (usize, Vec<String>) {
 
 #[test]
 fn erk_tunes_match_abc2midi() {
-    if !abc2midi_available() {
-        println!("NOTICE: abc2midi not found (apt-get install abcmidi); comparison skipped");
+    if !env_support::abc2midi() {
         return;
     }
-    let Some(dir) = folk_dir().ok().filter(|d| folk_is_present_in(d)) else {
-        println!(
-            "NOTICE: the folk set is not fetched (gan-studio dataset fetch); comparison skipped"
-        );
+    let Some(dir) = env_support::folk() else {
         return;
     };
     let mut total = 0;
@@ -209,8 +201,7 @@ fn erk_tunes_match_abc2midi() {
 
 #[test]
 fn demo_tunes_match_abc2midi() {
-    if !abc2midi_available() {
-        println!("NOTICE: abc2midi not found (apt-get install abcmidi); comparison skipped");
+    if !env_support::abc2midi() {
         return;
     }
     let text = include_str!("../assets/demo/demo_melodies.abc");
@@ -231,8 +222,7 @@ fn demo_tunes_match_abc2midi() {
 
 #[test]
 fn tricky_constructs_match_abc2midi() {
-    if !abc2midi_available() {
-        println!("NOTICE: abc2midi not found (apt-get install abcmidi); comparison skipped");
+    if !env_support::abc2midi() {
         return;
     }
     // Constructs the Erk files do not use, each a tune of its own.

@@ -5,6 +5,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod data_support;
+mod env_support;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -475,13 +476,9 @@ fn cancelling_stops_the_import() {
 
 #[test]
 fn the_folk_set_loads_when_fetched() {
-    let Ok(dir) = gan_studio::data::fetch::folk_dir() else {
+    let Some(dir) = env_support::folk() else {
         return;
     };
-    if !gan_studio::data::fetch::folk_is_present_in(&dir) {
-        eprintln!("the folk set is not fetched ({}); skipped", dir.display());
-        return;
-    }
     let dataset = load_with(
         &DataSource::Folk(dir),
         &PreprocessConfig::default(),

@@ -9,6 +9,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod env_support;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -36,15 +38,12 @@ fn validate(file: &Path) -> bool {
             );
             true
         }
-        Err(_) => {
-            assert!(
-                std::env::var_os("GAN_STUDIO_REQUIRE_DESKTOP_FILE_VALIDATE").is_none(),
-                "GAN_STUDIO_REQUIRE_DESKTOP_FILE_VALIDATE is set but desktop-file-validate \
-                 cannot be run"
-            );
-            eprintln!("NOTICE: skipping desktop-file-validate: not installed");
-            false
-        }
+        Err(_) => env_support::present_or_required(
+            false,
+            "DESKTOP_FILE_VALIDATE",
+            "desktop-file-validate",
+            "apt-get install desktop-file-utils",
+        ),
     }
 }
 

@@ -5,25 +5,18 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod env_support;
+
 use std::time::Instant;
 
 use gan_studio::abc::read_abc_file;
-use gan_studio::data::fetch::{folk_abc_paths, folk_dir, folk_is_present_in};
+use gan_studio::data::fetch::folk_abc_paths;
 use gan_studio::eval::{CopyIndex, JudgeConfig, first_bars, two_sample_test};
 use gan_studio::music::{Piece, Pitch};
 
 /// Every readable tune of the folk set, or `None` (after the notice) when it is not fetched.
 fn folk_tunes() -> Option<Vec<Piece>> {
-    let dir = folk_dir().ok().filter(|d| folk_is_present_in(d));
-    let Some(dir) = dir else {
-        assert!(
-            std::env::var_os("GAN_STUDIO_REQUIRE_FOLK").is_none(),
-            "GAN_STUDIO_REQUIRE_FOLK is set but the folk set is not fetched \
-             (gan-studio dataset fetch)"
-        );
-        println!("NOTICE: the folk set is not fetched (gan-studio dataset fetch); test skipped");
-        return None;
-    };
+    let dir = env_support::folk()?;
     let mut tunes = Vec::new();
     for path in folk_abc_paths(&dir) {
         let (pieces, _damaged) = read_abc_file(&path).unwrap().into_pieces();

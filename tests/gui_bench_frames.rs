@@ -1,21 +1,19 @@
 //! The studio's frame-recording mode (`--bench-frames`, used by `gan-studio bench ui`) works
 //! end to end with the real binary: it writes a report with a first-frame time and several
 //! frames. Runs where a display exists (scripts/test.sh provides Xvfb); elsewhere it says why
-//! it did nothing. No timing thresholds: the figures are printed by the benchmark.
+//! it did nothing, or fails when `GAN_STUDIO_REQUIRE_DISPLAY` is set. No timing thresholds:
+//! the figures are printed by the benchmark.
+
+mod env_support;
 
 use std::process::Command;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use gan_studio::bench::ui::read_report;
 
-fn has_display() -> bool {
-    std::env::var_os("DISPLAY").is_some() || std::env::var_os("WAYLAND_DISPLAY").is_some()
-}
-
 #[test]
 fn bench_frames_mode_records_the_first_frame_and_later_frames() {
-    if !has_display() {
-        eprintln!("no display: skipped (scripts/test.sh runs this under Xvfb)");
+    if !env_support::display() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();

@@ -7,6 +7,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod env_support;
 mod midi_support;
 
 use std::path::Path;
@@ -16,32 +17,15 @@ use gan_studio::midi::{read_bytes, write_file};
 use gan_studio::music::{Key, Piece};
 use midi_support::*;
 
-/// The Python to run: `$GAN_STUDIO_PYTHON` (scripts/test.sh points it at a venv with mido),
-/// else `python3`.
-fn python() -> std::ffi::OsString {
-    std::env::var_os("GAN_STUDIO_PYTHON").unwrap_or_else(|| "python3".into())
-}
-
 /// Whether python3 with mido is here; panics when it is required and missing.
 fn mido_available() -> bool {
-    let ok = Command::new(python())
-        .args(["-c", "import mido"])
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("GAN_STUDIO_REQUIRE_MIDO").is_none(),
-            "GAN_STUDIO_REQUIRE_MIDO is set but python3 cannot import mido"
-        );
-        eprintln!("NOTICE: skipping the mido cross-check: python3 with mido is not available");
-    }
-    ok
+    env_support::python_module("mido", "MIDO")
 }
 
 /// The script's output lines for `path`, sorted.
 fn mido_lines(path: &Path) -> Vec<String> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/check_midi_with_mido.py");
-    let out = Command::new(python())
+    let out = Command::new(env_support::python())
         .arg(&script)
         .arg(path)
         .output()

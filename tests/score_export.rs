@@ -9,6 +9,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod env_support;
+
 use std::path::Path;
 use std::process::Command;
 
@@ -285,22 +287,6 @@ proptest! {
 // ---------------------------------------------------------------------------------------------
 // ABC through abc2midi
 
-/// Whether abc2midi is here; panics when it is required and missing.
-fn abc2midi_available() -> bool {
-    let ok = Command::new("abc2midi")
-        .arg("-ver")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("GAN_STUDIO_REQUIRE_ABC2MIDI").is_none(),
-            "GAN_STUDIO_REQUIRE_ABC2MIDI is set but abc2midi cannot be run"
-        );
-        eprintln!("NOTICE: skipping the abc2midi check: abc2midi is not installed");
-    }
-    ok
-}
-
 /// The notes abc2midi plays for `text`, read with the crate's MIDI reader, on the 64th-note
 /// grid (abc2midi starts each note a tick late).
 fn abc2midi_notes(dir: &Path, text: &str) -> Vec<Triple> {
@@ -337,7 +323,7 @@ fn abc2midi_notes(dir: &Path, text: &str) -> Vec<Triple> {
 
 #[test]
 fn abc_export_plays_the_same_notes_in_abc2midi() {
-    if !abc2midi_available() {
+    if !env_support::abc2midi() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -368,24 +354,9 @@ fn abc_export_plays_the_same_notes_in_abc2midi() {
 // ---------------------------------------------------------------------------------------------
 // MusicXML through music21
 
-fn python() -> std::ffi::OsString {
-    std::env::var_os("GAN_STUDIO_PYTHON").unwrap_or_else(|| "python3".into())
-}
-
 /// Whether a Python with music21 is here; panics when it is required and missing.
 fn music21_available() -> bool {
-    let ok = Command::new(python())
-        .args(["-c", "import music21"])
-        .output()
-        .is_ok_and(|out| out.status.success());
-    if !ok {
-        assert!(
-            std::env::var_os("GAN_STUDIO_REQUIRE_MUSIC21").is_none(),
-            "GAN_STUDIO_REQUIRE_MUSIC21 is set but python cannot import music21"
-        );
-        eprintln!("NOTICE: skipping the music21 check: no python with music21");
-    }
-    ok
+    env_support::python_module("music21", "MUSIC21")
 }
 
 /// What music21 reads in each of `pieces` exported as MusicXML.
@@ -403,7 +374,7 @@ fn music21_facts(pieces: &[(Piece, u64)]) -> Vec<Value> {
     }
     let script =
         Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/check_musicxml_with_music21.py");
-    let out = Command::new(python())
+    let out = Command::new(env_support::python())
         .arg(script)
         .args(&paths)
         .output()

@@ -131,10 +131,21 @@ fn start_fills_the_charts_then_pause_single_step_and_stop_change_state() {
     harness.get_all_by_label("Play").next().unwrap().click();
     harness.step();
     harness.step();
+    // The first Play button is the newest sample's (the list shows the newest first): the
+    // piece played is that sample, note for note, named by its epoch.
     match harness.state().actions.as_slice() {
         [TrainPanelAction::Play(piece)] => {
-            assert_eq!(piece.note_count(), notes);
-            assert!(piece.title.contains("epoch"), "{}", piece.title);
+            let samples = harness.state().panel.samples();
+            let played = samples
+                .iter()
+                .find(|s| s.piece.as_ref() == Some(piece))
+                .unwrap_or_else(|| panic!("the played piece is no sample shown: {piece:?}"));
+            assert_eq!(piece.title, format!("Sample of epoch {}", played.epoch));
+            assert!(piece.note_count() > 0);
+            if samples.len() == 1 {
+                assert_eq!(Some(piece), sample.piece.as_ref());
+                assert_eq!(piece.note_count(), notes);
+            }
         }
         other => panic!("expected one Play action, got {other:?}"),
     }

@@ -1,6 +1,6 @@
 //! Milliseconds per adversarial step of each loss at the reference configuration (V = 92,
 //! T = 64, batch 64, embedding 128, LSTM 256, 128 discriminator channels), printed, not
-//! asserted. Run with `cargo test --test train_bench -- --ignored --nocapture`.
+//! asserted. Run with `cargo bench --bench gan_losses`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -31,9 +31,7 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-#[test]
-#[ignore = "a benchmark: run it by hand"]
-fn gan_step_ms_per_loss() {
+fn main() {
     let device = Device::flex().autodiff();
     for (loss, k) in [
         (GanLoss::Bce, 1),
