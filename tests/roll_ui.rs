@@ -358,3 +358,23 @@ fn a_quantize_that_cannot_be_done_is_told() {
     assert_eq!(problems.len(), 1, "{problems:?}");
     assert!(problems[0].contains("quantize"), "{problems:?}");
 }
+
+/// The roll's grid, snap and follow choices survive a round trip through JSON (as the studio
+/// keeps them), and settings saved before these fields existed load with the defaults.
+#[test]
+fn roll_settings_round_trip_and_fill_missing_fields() {
+    use gan_studio::music::Grid;
+    use gan_studio::ui::roll::RollSettings;
+    let mut roll = PianoRoll::default();
+    roll.grid = "1/8t".parse::<Grid>().unwrap();
+    roll.snap = false;
+    roll.follow_playhead = false;
+    let json = serde_json::to_string(&roll.settings()).unwrap();
+    let mut other = PianoRoll::default();
+    other.apply_settings(serde_json::from_str(&json).unwrap());
+    assert_eq!(other.settings(), roll.settings());
+    assert_eq!(other.grid, roll.grid);
+    let old: RollSettings = serde_json::from_str(r#"{"snap": false}"#).unwrap();
+    assert_eq!(old.grid, PianoRoll::default().grid);
+    assert!(!old.snap);
+}

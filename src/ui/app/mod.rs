@@ -85,6 +85,8 @@ impl Panels {
 #[serde(default)]
 struct Settings {
     playback: PlaybackSettings,
+    generate: super::generate::GenerateSettings,
+    roll: super::roll::RollSettings,
     recent: Vec<PathBuf>,
     welcome_done: bool,
     tab: Tab,
@@ -145,10 +147,14 @@ impl StudioApp {
             exit_after: options.exit_after,
             session: Session::new(autosave_path, settings.recent, shared.doc.revision()),
             shared,
-            roll: PianoRoll::default(),
+            roll: {
+                let mut roll = PianoRoll::default();
+                roll.apply_settings(settings.roll);
+                roll
+            },
             playback: Playback::new(ctx, settings.playback.clone()),
             panels: Panels {
-                generate: GeneratePanel::default(),
+                generate: GeneratePanel::with_settings(settings.generate),
                 train: TrainPanel::new(runs_dir, folk_dir),
                 dataset: DatasetPanel::new(options.data_dir.as_deref()),
                 evaluate: EvaluatePanel::new(),
@@ -243,6 +249,8 @@ impl StudioApp {
     fn settings(&self) -> Settings {
         Settings {
             playback: self.playback.settings(),
+            generate: self.panels.generate.settings(),
+            roll: self.roll.settings(),
             recent: self.session.recent.clone(),
             welcome_done: !self.welcome,
             tab: self.tab,

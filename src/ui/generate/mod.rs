@@ -4,7 +4,10 @@
 //! request wins); [`view`] draws the settings, [`cards`] the results.
 
 mod cards;
+mod settings;
 mod view;
+
+pub use settings::GenerateSettings;
 
 use std::sync::Arc;
 

@@ -70,6 +70,45 @@ pub struct RollOutput {
     pub problems: Vec<String>,
 }
 
+/// The roll's choices that persist between runs (saved with the studio's settings).
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(default)]
+pub struct RollSettings {
+    /// The grid clicks, drags, nudges and quantize snap to.
+    pub grid: Grid,
+    /// Whether clicks and drags snap to the grid.
+    pub snap: bool,
+    /// Whether the view pages to keep the playhead in sight.
+    pub follow_playhead: bool,
+}
+
+impl Default for RollSettings {
+    fn default() -> Self {
+        PianoRoll::default().settings()
+    }
+}
+
+impl PianoRoll {
+    /// The choices to persist.
+    pub fn settings(&self) -> RollSettings {
+        RollSettings {
+            grid: self.grid,
+            snap: self.snap,
+            follow_playhead: self.follow_playhead,
+        }
+    }
+
+    /// Applies saved choices.
+    pub fn apply_settings(&mut self, settings: RollSettings) {
+        let RollSettings {
+            grid,
+            snap,
+            follow_playhead,
+        } = settings;
+        (self.grid, self.snap, self.follow_playhead) = (grid, snap, follow_playhead);
+    }
+}
+
 /// The piano-roll widget's state. Create one per roll with [`PianoRoll::default`] and call
 /// [`PianoRoll::ui`] every frame.
 #[derive(Debug)]
