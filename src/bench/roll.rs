@@ -162,16 +162,6 @@ mod tests {
         assert!(doc.end_tick() >= 249 * 120 + 120);
     }
 
-    /// Prints the figures for 10,000 notes (`cargo test --lib roll_bench_figures --
-    /// --ignored --nocapture`); never asserts a timing.
-    #[test]
-    #[ignore = "prints timings; run by hand"]
-    fn roll_bench_figures() {
-        for (name, value, unit) in run_roll_bench(10_000, 60) {
-            println!("{name} {value:.3} {unit}");
-        }
-    }
-
     #[test]
     fn the_bench_runs_and_reports_every_figure() {
         let rows = run_roll_bench(200, 2);
