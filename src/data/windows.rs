@@ -14,9 +14,7 @@
 
 use super::preprocess::{Layout, ShortPieces};
 use crate::music::Metre;
-use crate::music::tokens::{
-    END_ID, PAD_ID, PITCH_TOKENS, REST_ID, START_ID, step_code_with_lookback,
-};
+use crate::music::tokens::{END_ID, PAD_ID, PITCH_TOKENS, REST_ID, START_ID, code_at};
 
 /// One window: which piece, its first step, and the transposition of an augmented copy
 /// (0 for the piece itself).
@@ -119,14 +117,8 @@ pub fn push_tune_window(
             out.push(PAD_ID);
             continue;
         }
-        // Index j predicts step j (the <start> marker predicts step 0); its lookback is the
-        // step four bars before that (see `crate::music::tokens::sequence_code`).
-        let lookback = metre.lookback_index(j).map(token_at);
-        out.push(step_code_with_lookback(
-            token_at(j),
-            metre.place_id(j as u64),
-            lookback,
-        ));
+        // Index j predicts step j (the <start> marker predicts step 0), with its lookback.
+        out.push(code_at(j, metre, |i| Some(token_at(i))));
     }
 }
 

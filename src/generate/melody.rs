@@ -6,8 +6,8 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::music::tokens::{
-    self, END_ID, EncodeOptions, HOLD_ID, PITCH_TOKENS, Prepare, REST_ID, START_ID, STEP,
-    decode_notes_lenient, step_code_with_lookback,
+    self, END_ID, EncodeOptions, HOLD_ID, PITCH_TOKENS, Prepare, REST_ID, START_ID, STEP, code_at,
+    decode_notes_lenient,
 };
 use crate::music::{
     Key, KeySignatureChange, Metre, Mode, Note, Part, Piece, Pitch, Tick, TimeSignature,
@@ -259,9 +259,15 @@ fn sample_rows(
         if !places {
             return token;
         }
-        let before = |i: usize| context.get(i).or_else(|| drawn.get(i - context.len()));
-        let lookback = metre.lookback_index(j).and_then(before).copied();
-        step_code_with_lookback(token, metre.place_id(j as u64), lookback)
+        let known = |i: usize| match i.cmp(&j) {
+            std::cmp::Ordering::Equal => Some(token),
+            std::cmp::Ordering::Less => context
+                .get(i)
+                .or_else(|| drawn.get(i - context.len()))
+                .copied(),
+            std::cmp::Ordering::Greater => None,
+        };
+        code_at(j, metre, known)
     };
     let mut batch = vec![0u32; rows];
     for (j, &id) in context.iter().enumerate() {

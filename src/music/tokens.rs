@@ -91,16 +91,20 @@ pub const fn step_code_with_lookback(token: u32, place: u32, lookback: Option<u3
     step_code(token, place + PLACES * lookback)
 }
 
-/// The code at index `j` of a version-2 sequence `<start> s0 s1 ...` in `metre`: the token
-/// `sequence[j]` with the place of the step it predicts and its lookback (read from
-/// `sequence`, which must hold index `j` and every index before it).
-pub fn sequence_code(sequence: &[u32], j: usize, metre: Metre) -> u32 {
-    let token = sequence.get(j).copied().unwrap_or(PAD_ID);
-    let lookback = metre
-        .lookback_index(j)
-        .and_then(|i| sequence.get(i))
-        .copied();
+/// The code at index `j` of a version-2 sequence `<start> s0 s1 ...` in `metre`, its tokens
+/// given by `token_at` (index -> token; `None` past what is known): the token at `j` with the
+/// place of the step it predicts and its lookback. The one definition of a step's code: the
+/// data windows, generation and the epoch samples all call it.
+pub fn code_at(j: usize, metre: Metre, token_at: impl Fn(usize) -> Option<u32>) -> u32 {
+    let token = token_at(j).unwrap_or(PAD_ID);
+    let lookback = metre.lookback_index(j).and_then(&token_at);
     step_code_with_lookback(token, metre.place_id(j as u64), lookback)
+}
+
+/// [`code_at`] over a sequence held in a slice (which must hold index `j` and every index
+/// before it).
+pub fn sequence_code(sequence: &[u32], j: usize, metre: Metre) -> u32 {
+    code_at(j, metre, |i| sequence.get(i).copied())
 }
 
 /// Splits a code into its token and place (its lookback aside: [`lookback_of`]).
