@@ -124,3 +124,51 @@ fn engine_matches_burn_forward_with_places_and_lookback() {
         assert_eq!(differ(&base, &recalled), lookback, "lookback {lookback}");
     }
 }
+
+/// Plain weights load back into a burn generator (`Generator::with_weights`, what
+/// `train --init-from models/default` uses): a fresh generator given another's weights
+/// computes that generator's logits and exports the same weights; weights of another size are
+/// refused with the sizes named.
+#[test]
+fn weights_load_back_into_a_burn_generator() {
+    use gan_studio::music::tokens::MODEL_VOCAB_SIZE;
+    let device = cpu_device();
+    let config = GeneratorConfig::new()
+        .with_vocab_size(MODEL_VOCAB_SIZE)
+        .with_places(true)
+        .with_embedding(12)
+        .with_hidden(24);
+    let source = config.init(&device).unwrap();
+    let weights = source.to_weights().unwrap();
+    let other = config.init(&device).unwrap();
+    assert_ne!(
+        other.to_weights().unwrap(),
+        weights,
+        "two fresh generators differ"
+    );
+    let loaded = other.with_weights(&weights).unwrap();
+    let back = loaded.to_weights().unwrap();
+    assert_eq!(back.embedding, weights.embedding);
+    assert_eq!(back.position_embedding, weights.position_embedding);
+    assert_eq!(back.input_weights, weights.input_weights);
+    assert_eq!(back.hidden_weights, weights.hidden_weights);
+    assert_eq!(back.output_weights, weights.output_weights);
+    let bias_gap = back
+        .gate_bias
+        .iter()
+        .zip(&weights.gate_bias)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max);
+    assert!(bias_gap < 1e-6, "gate biases differ by {bias_gap}");
+    let engine = LstmEngine::new(weights).unwrap();
+    let codes: Vec<i64> = (0..2 * 9).map(|i| ((i * 53 + 7) % 2000) as i64).collect();
+    let worst = largest_difference(&loaded, &engine, &codes, 2, 9, MODEL_VOCAB_SIZE);
+    assert!(worst < 1e-4, "largest logit difference {worst}");
+
+    let wider = config.clone().with_hidden(32).init(&device).unwrap();
+    let error = wider
+        .with_weights(&loaded.to_weights().unwrap())
+        .unwrap_err()
+        .to_string();
+    assert!(error.contains("H 24") && error.contains("H 32"), "{error}");
+}

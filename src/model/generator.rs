@@ -13,6 +13,9 @@ use super::weights::GeneratorWeights;
 use crate::music::metre::{BARS, PLACES, POSITIONS};
 use crate::music::tokens::LOOKBACKS;
 
+mod import;
+pub use import::ImportError;
+
 /// The LSTM generator (see [`GeneratorConfig`]).
 #[derive(Module, Debug)]
 pub struct Generator {

@@ -13,7 +13,8 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
 use super::checkpoint::{
-    CheckpointParts, SourceRecord, load_checkpoint, optimizer, remove_stale, save_checkpoint,
+    CheckpointParts, MANIFEST_FILE, SourceRecord, load_checkpoint, optimizer, remove_stale,
+    save_checkpoint,
 };
 use super::config::{OptimizerKind, TrainConfig};
 use super::error::TrainError;
@@ -22,6 +23,8 @@ use super::mle::{MleStats, mle_evaluate, mle_step_with_norm};
 use super::stats::{Phase, StepStats};
 use super::store::Networks;
 use crate::data::{DataSource, Dataset, Split, WindowRef};
+use crate::generate::WEIGHTS_FILE;
+use crate::generate::weights_file::load_weights;
 use crate::model::generator::ExportError;
 use crate::model::weights::GeneratorWeights;
 use crate::model::{Discriminator, Generator};
@@ -115,7 +118,24 @@ impl Trainer {
     /// e.g. adversarial training on top of an MLE-pre-trained model). The sizes of the two
     /// generators must agree; noise settings, the optimizers and the discriminator stay this
     /// run's own.
+    ///
+    /// `dir` may also be a weights file (`.gsw`) or a folder holding one (such as
+    /// `models/default/`): the shipped model can then start a run.
     pub fn init_generator_from(&mut self, dir: &Path) -> Result<(), TrainError> {
+        if !dir.join(MANIFEST_FILE).is_file() {
+            let file = if dir.is_dir() {
+                dir.join(WEIGHTS_FILE)
+            } else {
+                dir.to_path_buf()
+            };
+            let (_, weights) = load_weights(&file).map_err(|e| TrainError::Data(e.to_string()))?;
+            self.generator = self
+                .generator
+                .clone()
+                .with_weights(&weights)
+                .map_err(|e| TrainError::Data(format!("{}: {e}", file.display())))?;
+            return Ok(());
+        }
         let checkpoint = load_checkpoint(dir, &self.device, None)?;
         let theirs = &checkpoint.manifest.config.generator;
         let ours = &self.config.generator;
