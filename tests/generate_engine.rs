@@ -165,6 +165,24 @@ fn weights_load_back_into_a_burn_generator() {
     let worst = largest_difference(&loaded, &engine, &codes, 2, 9, MODEL_VOCAB_SIZE);
     assert!(worst < 1e-4, "largest logit difference {worst}");
 
+    // On the training (autodiff) device the loaded weights stay trainable.
+    let trainable = config
+        .init(&device.clone().autodiff())
+        .unwrap()
+        .with_weights(&loaded.to_weights().unwrap())
+        .unwrap();
+    let ids = Tensor::<2, Int>::from_data(
+        TensorData::new(vec![5i64, 9, 11], [1, 3]),
+        &device.clone().autodiff(),
+    );
+    let grads = trainable.forward(ids).sum().backward();
+    let tracked = gan_studio::train::grads::gradient_norm(
+        &burn::optim::GradientsParams::from_grads(grads, &trainable),
+        &trainable,
+    )
+    .unwrap();
+    assert!(tracked > 0.0, "no gradient reaches the loaded weights");
+
     let wider = config.clone().with_hidden(32).init(&device).unwrap();
     let error = wider
         .with_weights(&loaded.to_weights().unwrap())

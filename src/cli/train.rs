@@ -43,6 +43,10 @@ pub enum Variant {
     WganClip,
     /// WGAN with gradient penalty (Adam 1e-4, betas 0.5/0.9, lambda 10, 5 critic steps).
     WganGp,
+    /// Tunes sampled from the generator, scored by D at every step, the generator trained by
+    /// REINFORCE with discounted rewards and a moving-average baseline, the likelihood kept at
+    /// weight 1 (ScratchGAN: Adam 1e-4, k = 1, discount 0.23, baseline decay 0.08).
+    Reinforce,
     /// C-RNN-GAN (Mogren 2016): continuous note events, LSTM generator, bidirectional LSTM
     /// discriminator, feature matching and freezing. Takes `--steps`, `--mle-steps`,
     /// `--dataset`, `--out` and `--seed`; its run folder is resumed with `--resume DIR` and
@@ -56,6 +60,7 @@ impl Variant {
             Variant::Bce => GanLoss::Bce,
             Variant::WganClip => GanLoss::WganClip,
             Variant::WganGp => GanLoss::WganGp,
+            Variant::Reinforce => GanLoss::Reinforce,
             // C-RNN-GAN has its own trainer; its loss is BCE with feature matching.
             Variant::Crnn => GanLoss::Bce,
         }
@@ -115,13 +120,14 @@ pub struct TrainArgs {
     /// `--steps`/`--mle-steps` may extend it; checkpoints go on being written there).
     #[arg(long, value_name = "DIR", conflicts_with_all = [
         "config", "variant", "preset", "batch", "seed", "lr", "gan_lr", "d_lr", "d_steps", "clip",
-        "gp_lambda", "generator_output", "gumbel_temperature", "g_weight_decay",
+        "gp_lambda", "generator_output", "gumbel_temperature", "g_weight_decay", "mle_weight",
         "d_weight_decay", "d_dropout", "d_noise", "g_noise", "minibatch_kernels",
         "checkpoint_every",
     ])]
     pub resume: Option<PathBuf>,
     /// Start the generator from the generator of this run folder (e.g. an MLE-pre-trained
-    /// model), then train with this command's configuration (often `--mle-steps 0`).
+    /// model), a weights file (`.gsw`) or a folder holding one (`models/default`), then train
+    /// with this command's configuration (often `--mle-steps 0`).
     #[arg(long, value_name = "DIR", conflicts_with = "resume")]
     pub init_from: Option<PathBuf>,
     /// How the data becomes training sequences: whole tunes with their metre and bar
@@ -183,6 +189,10 @@ pub struct TrainArgs {
     /// L2 weight decay of the discriminator.
     #[arg(long, value_name = "LAMBDA")]
     pub d_weight_decay: Option<f64>,
+    /// Weight of the likelihood kept in the generator's objective in the adversarial phase
+    /// (0: off; the `reinforce` variant's default is 1).
+    #[arg(long, value_name = "W")]
+    pub mle_weight: Option<f64>,
     /// Dropout rate in the discriminator's hidden layers.
     #[arg(long, value_name = "P")]
     pub d_dropout: Option<f64>,
@@ -480,6 +490,7 @@ fn config_from(args: &TrainArgs) -> anyhow::Result<TrainConfig> {
     set(&mut config.gumbel_temperature, a.gumbel_temperature);
     set(&mut config.g_weight_decay, a.g_weight_decay);
     set(&mut config.d_weight_decay, a.d_weight_decay);
+    set(&mut config.mle_weight, a.mle_weight);
     set(&mut config.discriminator.dropout, a.d_dropout);
     set(&mut config.discriminator.noise_std, a.d_noise);
     set(&mut config.generator.noise_std, a.g_noise);

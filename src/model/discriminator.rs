@@ -95,6 +95,8 @@ impl DiscriminatorConfig {
 struct Hidden {
     /// Features after pooling, `[b, C]`.
     pooled: Tensor<2>,
+    /// Features at every step, before pooling, `[b, t, C]`.
+    steps: Tensor<3>,
     /// Activations of the first layer before noise and dropout, `[b, t, C]` (positive
     /// exactly where the pre-activation is, the LeakyReLU's slope being `>= 0`).
     a1: Tensor<3>,
@@ -114,6 +116,23 @@ impl Discriminator {
             None => hidden.pooled,                               // [b, C]
         };
         self.output.forward(features) // [b, 1]
+    }
+
+    /// A real/fake logit for every step of windows `[b, t, V]` -> `[b, t]`: the output layer
+    /// applied before the pooling, so a window's logit in [`Discriminator::forward`] is the
+    /// mean of its steps' (the dense reward of ScratchGAN). Positions the caller masks out
+    /// are still scored; the convolutions see a few steps either side. Refused with minibatch
+    /// discrimination, whose features exist only per window.
+    pub fn forward_steps(&self, windows: Tensor<3>) -> Result<Tensor<2>, ModelError> {
+        if self.minibatch.is_some() {
+            return Err(ModelError::Unsupported(
+                "per-step scores need a discriminator without minibatch discrimination",
+            ));
+        }
+        let [batch, steps, _] = windows.dims();
+        let hidden = self.hidden(windows);
+        let scores = self.output.forward(hidden.steps); // [b, t, 1]
+        Ok(scores.reshape([batch, steps])) // [b, t]
     }
 
     /// Whether minibatch discrimination is on.
@@ -205,9 +224,10 @@ impl Discriminator {
             Some(keep) => h2.mul(keep.clone()),
             None => h2,
         };
-        let pooled = h2.mean_dim(1).reshape([batch, self.channels]); // [b, C]
+        let pooled = h2.clone().mean_dim(1).reshape([batch, self.channels]); // [b, C]
         Hidden {
             pooled,
+            steps: h2,
             a1,
             a2,
             keep: keep1.zip(keep2),

@@ -30,24 +30,36 @@ pub enum GanLoss {
     /// Wasserstein GAN with gradient penalty (Gulrajani et al. 2017): the critic loss plus
     /// `gp_lambda * mean (|grad C(x)| - 1)^2` at random interpolates of real and fake windows.
     WganGp,
+    /// Discrete tunes sampled from the generator, scored by the discriminator at every step;
+    /// the generator learns from those dense rewards by REINFORCE, with discounted returns
+    /// and a moving-average baseline (ScratchGAN, de Masson d'Autume et al. 2019). D sees
+    /// one-hot tokens on both sides, so it cannot tell fakes by their softness.
+    Reinforce,
 }
 
 impl GanLoss {
     /// Every loss, in the order the front ends list them.
-    pub const ALL: [GanLoss; 3] = [GanLoss::Bce, GanLoss::WganClip, GanLoss::WganGp];
+    pub const ALL: [GanLoss; 4] = [
+        GanLoss::Bce,
+        GanLoss::WganClip,
+        GanLoss::WganGp,
+        GanLoss::Reinforce,
+    ];
 
-    /// The name used in JSON and on the command line (`bce`, `wgan-clip`, `wgan-gp`).
+    /// The name used in JSON and on the command line (`bce`, `wgan-clip`, `wgan-gp`,
+    /// `reinforce`).
     pub fn name(self) -> &'static str {
         match self {
             GanLoss::Bce => "bce",
             GanLoss::WganClip => "wgan-clip",
             GanLoss::WganGp => "wgan-gp",
+            GanLoss::Reinforce => "reinforce",
         }
     }
 
     /// Whether D is a Wasserstein critic (raw scores, a Wasserstein estimate).
     pub fn is_wasserstein(self) -> bool {
-        !matches!(self, GanLoss::Bce)
+        matches!(self, GanLoss::WganClip | GanLoss::WganGp)
     }
 }
 
@@ -152,37 +164,59 @@ pub struct TrainConfig {
     /// L2 weight decay of the discriminator (0: off).
     #[config(default = 0.0)]
     pub d_weight_decay: f64,
+    /// Weight of the likelihood (teacher-forced cross-entropy on the real batch) kept in the
+    /// generator's objective during the adversarial phase, beside the adversarial loss (0:
+    /// off; 1 for `reinforce`, as the Transformer-GAN of Muhamed et al. 2021 keeps it).
+    #[config(default = 0.0)]
+    pub mle_weight: f64,
+    /// `reinforce`: discount of later steps' rewards in each step's return (0.23, ScratchGAN).
+    #[config(default = 0.23)]
+    pub reward_discount: f64,
+    /// `reinforce`: how fast the baseline (a moving average of the returns) follows them
+    /// (0.08, ScratchGAN).
+    #[config(default = 0.08)]
+    pub baseline_decay: f64,
 }
 
 impl TrainConfig {
     /// The default configuration of a loss, with the settings of its paper: BCE as DCGAN
     /// (Adam 2e-4, betas 0.5/0.999, k = 1); WGAN-clip with RMSProp 5e-5, k = 5, c = 0.01;
-    /// WGAN-GP with Adam 1e-4, betas 0.5/0.9, k = 5, lambda = 10. The MLE phase keeps Adam at
-    /// `learning_rate` (2e-4) in every case.
+    /// WGAN-GP with Adam 1e-4, betas 0.5/0.9, k = 5, lambda = 10; `reinforce` with Adam 1e-4,
+    /// k = 1, the likelihood kept at weight 1, discount 0.23 and baseline decay 0.08
+    /// (ScratchGAN's). The MLE phase keeps Adam at `learning_rate` (2e-4) in every case.
     pub fn for_loss(loss: GanLoss) -> Self {
         let base = TrainConfig::new(GeneratorConfig::new(), DiscriminatorConfig::new());
         base.with_loss(loss).apply_loss_preset()
     }
 
     /// Sets the loss-dependent fields (`d_steps`, `gan_optimizer`, `gan_learning_rate`,
-    /// `beta_2`) to the loss's paper settings (see [`TrainConfig::for_loss`]).
+    /// `beta_2`, `mle_weight`) to the loss's paper settings (see [`TrainConfig::for_loss`]).
     pub fn apply_loss_preset(self) -> Self {
         match self.loss {
             GanLoss::Bce => self
                 .with_d_steps(1)
                 .with_gan_optimizer(OptimizerKind::Adam)
                 .with_gan_learning_rate(None)
-                .with_beta_2(0.999),
+                .with_beta_2(0.999)
+                .with_mle_weight(0.0),
             GanLoss::WganClip => self
                 .with_d_steps(5)
                 .with_gan_optimizer(OptimizerKind::RmsProp)
                 .with_gan_learning_rate(Some(5e-5))
-                .with_beta_2(0.999),
+                .with_beta_2(0.999)
+                .with_mle_weight(0.0),
             GanLoss::WganGp => self
                 .with_d_steps(5)
                 .with_gan_optimizer(OptimizerKind::Adam)
                 .with_gan_learning_rate(Some(1e-4))
-                .with_beta_2(0.9),
+                .with_beta_2(0.9)
+                .with_mle_weight(0.0),
+            GanLoss::Reinforce => self
+                .with_d_steps(1)
+                .with_gan_optimizer(OptimizerKind::Adam)
+                .with_gan_learning_rate(Some(1e-4))
+                .with_beta_2(0.999)
+                .with_mle_weight(1.0),
         }
     }
 
@@ -261,6 +295,24 @@ impl TrainConfig {
         positive("gumbel_temperature", self.gumbel_temperature)?;
         non_negative("g_weight_decay", self.g_weight_decay)?;
         non_negative("d_weight_decay", self.d_weight_decay)?;
+        non_negative("mle_weight", self.mle_weight)?;
+        for (what, rate) in [
+            ("reward_discount", self.reward_discount),
+            ("baseline_decay", self.baseline_decay),
+        ] {
+            if !(rate.is_finite() && (0.0..=1.0).contains(&rate)) {
+                return Err(ConfigError::Invalid(format!(
+                    "{what} must be a number in [0, 1], got {rate}"
+                )));
+            }
+        }
+        if self.loss == GanLoss::Reinforce && self.discriminator.minibatch_kernels > 0 {
+            return Err(ConfigError::Invalid(
+                "reinforce cannot be combined with minibatch discrimination (its rewards are \
+                 per step; set discriminator.minibatch_kernels to 0)"
+                    .into(),
+            ));
+        }
         if self.loss == GanLoss::WganGp && self.discriminator.minibatch_kernels > 0 {
             return Err(ConfigError::Invalid(
                 "wgan-gp cannot be combined with minibatch discrimination (the gradient \
@@ -302,7 +354,7 @@ impl TrainConfig {
         let loss = match given.get("loss") {
             Some(loss) => serde_json::from_value::<GanLoss>(loss.clone()).map_err(|_| {
                 ConfigError::Json(format!(
-                    "loss {loss} is not one of \"bce\", \"wgan-clip\", \"wgan-gp\""
+                    "loss {loss} is not one of \"bce\", \"wgan-clip\", \"wgan-gp\", \"reinforce\""
                 ))
             })?,
             None => GanLoss::Bce,

@@ -9,7 +9,9 @@ use burn::tensor::{Distribution, Int, Tensor};
 use super::config::{GanLoss, GeneratorOutput, TrainConfig};
 use super::error::{TrainError, finite, scalar};
 use super::grads::{gradient_norm, shift_batch};
-use super::losses::{bce_with_logits, critic_loss, gradient_penalty, wgan_generator_loss};
+use super::losses::{
+    bce_with_logits, critic_loss, gradient_penalty, next_token_loss, wgan_generator_loss,
+};
 use crate::model::{Discriminator, Generator};
 
 /// The figures of one adversarial step.
@@ -63,6 +65,8 @@ pub struct GanSettings {
     pub g_learning_rate: f64,
     /// The discriminator's learning rate.
     pub d_learning_rate: f64,
+    /// Weight of the likelihood kept in the generator's objective (0: off).
+    pub mle_weight: f64,
 }
 
 impl GanSettings {
@@ -76,6 +80,7 @@ impl GanSettings {
             gumbel_temperature: config.gumbel_temperature,
             g_learning_rate: config.gan_generator_lr(),
             d_learning_rate: config.gan_discriminator_lr(),
+            mle_weight: config.mle_weight,
         }
     }
 
@@ -89,6 +94,7 @@ impl GanSettings {
             gumbel_temperature: 1.0,
             g_learning_rate: learning_rate,
             d_learning_rate: learning_rate,
+            mle_weight: 0.0,
         }
     }
 }
@@ -139,7 +145,7 @@ pub fn critic_step(
     let real_scores = discriminator.forward(real.clone()); // [b, 1]
     let fake_scores = discriminator.forward(fake.clone()); // [b, 1]
     let (d_real, d_fake, loss, penalty) = match settings.loss {
-        GanLoss::Bce => {
+        GanLoss::Bce | GanLoss::Reinforce => {
             let d_real = scalar(sigmoid(real_scores.clone().detach()).mean())?;
             let d_fake = scalar(sigmoid(fake_scores.clone().detach()).mean())?;
             let loss = bce_with_logits(real_scores, true) + bce_with_logits(fake_scores, false);
@@ -208,25 +214,38 @@ pub fn generator_step(
     step: u64,
 ) -> Result<(Generator, f32), TrainError> {
     let settings = GanSettings::bce(learning_rate);
-    let (generator, loss, _) =
-        generator_update(generator, discriminator, optimizer, fake, &settings, step)?;
+    let (generator, loss, _) = generator_update(
+        generator,
+        discriminator,
+        optimizer,
+        fake,
+        None,
+        &settings,
+        step,
+    )?;
     Ok((generator, loss))
 }
 
-/// One generator update for any loss (BCE against "real", or `-mean C(fake)`); returns the
-/// updated generator, its loss and its gradient's L2 norm.
+/// One generator update for any pathwise loss (BCE against "real", or `-mean C(fake)`), plus
+/// `settings.mle_weight` times `likelihood` (the teacher-forced loss of the same pass) when
+/// given; returns the updated generator, its loss and its gradient's L2 norm.
 pub fn generator_update(
     generator: Generator,
     discriminator: &Discriminator,
     optimizer: &mut ModuleOptimizer,
     fake: Tensor<3>,
+    likelihood: Option<Tensor<1>>,
     settings: &GanSettings,
     step: u64,
 ) -> Result<(Generator, f32, f32), TrainError> {
     let scores = discriminator.detached().forward(fake); // [b, 1]
-    let loss = match settings.loss {
-        GanLoss::Bce => bce_with_logits(scores, true),
+    let adversarial = match settings.loss {
         GanLoss::WganClip | GanLoss::WganGp => wgan_generator_loss(scores),
+        GanLoss::Bce | GanLoss::Reinforce => bce_with_logits(scores, true),
+    }; // [1]
+    let loss = match likelihood {
+        Some(mle) if settings.mle_weight > 0.0 => adversarial + mle.mul_scalar(settings.mle_weight),
+        _ => adversarial,
     }; // [1]
     let loss_value = finite(step, "generator loss", scalar(loss.clone())?)?;
     let grads = GradientsParams::from_grads(loss.backward(), &generator);
@@ -257,15 +276,40 @@ pub fn fake_and_real_with(
     output: GeneratorOutput,
     temperature: f64,
 ) -> Result<(Tensor<3>, Tensor<3>), TrainError> {
+    let forced = teacher_forced(generator, batch, output, temperature)?;
+    Ok((forced.fake, forced.real))
+}
+
+/// What one teacher-forced pass over a real batch gives the adversarial phase.
+struct TeacherForced {
+    /// The generator's outputs as D sees them, `[b, t-1, V]`.
+    fake: Tensor<3>,
+    /// The real one-hot windows, `[b, t-1, V]`.
+    real: Tensor<3>,
+    /// The likelihood loss of the same pass (mean next-token cross-entropy, padding masked).
+    likelihood: Tensor<1>,
+}
+
+fn teacher_forced(
+    generator: &Generator,
+    batch: Tensor<2, Int>,
+    output: GeneratorOutput,
+    temperature: f64,
+) -> Result<TeacherForced, TrainError> {
     let (inputs, targets) = shift_batch(batch)?;
     let targets = generator.tokens_of(targets); // [b, t-1]
-    let real = targets.one_hot::<3>(generator.vocab_size()).float(); // [b, t-1, V]
+    let real = targets.clone().one_hot::<3>(generator.vocab_size()).float(); // [b, t-1, V]
     let logits = generator.forward(inputs); // [b, t-1, V]
+    let likelihood = next_token_loss(logits.clone(), targets); // [1]
     let fake = match output {
         GeneratorOutput::Softmax => softmax(logits, 2),
         GeneratorOutput::GumbelSoftmax => gumbel_softmax_straight_through(logits, temperature),
     }; // [b, t-1, V]
-    Ok((fake, real))
+    Ok(TeacherForced {
+        fake,
+        real,
+        likelihood,
+    })
 }
 
 /// Straight-through Gumbel-softmax over the last axis of logits `[b, t, V]`: the forward
@@ -332,7 +376,7 @@ pub fn adversarial_step(
     let mut last = None;
     let mut updates = 0u32;
     for batch in batches {
-        let (fake, real) = fake_and_real_with(
+        let forced = teacher_forced(
             &generator,
             batch,
             settings.output,
@@ -341,16 +385,16 @@ pub fn adversarial_step(
         let (next, stats) = critic_step(
             discriminator,
             optimizers.discriminator,
-            real,
-            fake.clone(),
+            forced.real,
+            forced.fake.clone(),
             settings,
             step,
         )?;
         discriminator = next;
         updates += 1;
-        last = Some((fake, stats));
+        last = Some((forced.fake, forced.likelihood, stats));
     }
-    let Some((fake, d)) = last else {
+    let Some((fake, likelihood, d)) = last else {
         return Err(TrainError::Batch(
             "an adversarial step needs at least one batch".into(),
         ));
@@ -360,6 +404,7 @@ pub fn adversarial_step(
         &discriminator,
         optimizers.generator,
         fake,
+        Some(likelihood),
         settings,
         step,
     )?;

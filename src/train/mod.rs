@@ -4,7 +4,8 @@
 //!
 //! - [`losses`], [`grads`]: BCE on logits, next-token cross-entropy and accuracy; the
 //!   teacher-forcing shift and gradient norms.
-//! - [`mle`], [`gan`]: one step of each phase, as functions of models and optimizers.
+//! - [`mle`], [`gan`], [`reinforce`]: one step of each phase (and of the REINFORCE recipe of
+//!   the adversarial one), as functions of models and optimizers.
 //! - [`Trainer`]: a whole token-GAN run (phases, batch order, validation, samples,
 //!   checkpoints); [`crnn`]: the C-RNN-GAN run beside it.
 //! - [`run`]: the [`TrainingRun`] trait both kinds of run implement; [`stats`]: the figures
@@ -28,6 +29,7 @@ pub mod grads;
 pub mod losses;
 pub mod mle;
 pub mod presets;
+pub mod reinforce;
 pub mod run;
 pub mod stats;
 pub mod store;

@@ -16,10 +16,12 @@ use super::checkpoint::{
     CheckpointParts, MANIFEST_FILE, SourceRecord, load_checkpoint, optimizer, remove_stale,
     save_checkpoint,
 };
+use super::config::GanLoss;
 use super::config::{OptimizerKind, TrainConfig};
 use super::error::TrainError;
-use super::gan::{GanOptimizers, GanSettings, adversarial_step};
+use super::gan::{GanOptimizers, GanSettings, GanStats, adversarial_step};
 use super::mle::{MleStats, mle_evaluate, mle_step_with_norm};
+use super::reinforce::{Baseline, ReinforceSettings, reinforce_step, sample_tunes};
 use super::stats::{Phase, StepStats};
 use super::store::Networks;
 use crate::data::{DataSource, Dataset, Split, WindowRef};
@@ -50,6 +52,8 @@ pub struct Trainer {
     windows_epoch: Option<u64>,
     critic_windows: Vec<WindowRef>,
     critic_epoch: Option<u64>,
+    /// The `reinforce` recipe's moving-average baseline (restarted on resume).
+    baseline: Baseline,
 }
 
 impl Trainer {
@@ -99,6 +103,7 @@ impl Trainer {
             windows_epoch: None,
             critic_windows: Vec::new(),
             critic_epoch: None,
+            baseline: Baseline::default(),
         })
     }
 
@@ -191,6 +196,7 @@ impl Trainer {
             windows_epoch: None,
             critic_windows: Vec::new(),
             critic_epoch: None,
+            baseline: Baseline::default(),
         })
     }
 
@@ -337,18 +343,8 @@ impl Trainer {
                 let mut settings = GanSettings::from_config(&self.config);
                 settings.g_learning_rate = lr;
                 settings.d_learning_rate = self.discriminator_learning_rate();
-                let optimizers = GanOptimizers {
-                    generator: &mut self.generator_optimizer,
-                    discriminator: &mut self.discriminator_optimizer,
-                };
-                let (generator, discriminator, stats) = adversarial_step(
-                    self.generator.clone(),
-                    self.discriminator.clone(),
-                    optimizers,
-                    batches,
-                    &settings,
-                    step,
-                )?;
+                let (generator, discriminator, stats) =
+                    self.adversarial(batches, &settings, step)?;
                 self.generator = generator;
                 self.discriminator = discriminator;
                 StepStats {
@@ -368,6 +364,78 @@ impl Trainer {
         };
         self.step = step;
         Ok(stats)
+    }
+
+    /// One adversarial step of the run's loss on its real `batches`.
+    fn adversarial(
+        &mut self,
+        batches: Vec<Tensor<2, Int>>,
+        settings: &GanSettings,
+        step: u64,
+    ) -> Result<(Generator, Discriminator, GanStats), TrainError> {
+        if self.config.loss != GanLoss::Reinforce {
+            let optimizers = GanOptimizers {
+                generator: &mut self.generator_optimizer,
+                discriminator: &mut self.discriminator_optimizer,
+            };
+            return adversarial_step(
+                self.generator.clone(),
+                self.discriminator.clone(),
+                optimizers,
+                batches,
+                settings,
+                step,
+            );
+        }
+        let fake = self.sampled_tunes(step)?;
+        let mut reinforce = ReinforceSettings::from_config(&self.config);
+        reinforce.g_learning_rate = settings.g_learning_rate;
+        reinforce.d_learning_rate = settings.d_learning_rate;
+        let optimizers = GanOptimizers {
+            generator: &mut self.generator_optimizer,
+            discriminator: &mut self.discriminator_optimizer,
+        };
+        reinforce_step(
+            self.generator.clone(),
+            self.discriminator.clone(),
+            optimizers,
+            batches,
+            fake,
+            &mut self.baseline,
+            &reinforce,
+            step,
+        )
+    }
+
+    /// The generated tunes of adversarial step `step` (`reinforce`): a batch drawn from
+    /// nothing in the metre of a training tune picked by the step (so metres come as often as
+    /// in the training data), as long as a training window at most.
+    fn sampled_tunes(&self, step: u64) -> Result<Tensor<2, Int>, TrainError> {
+        let metres: Vec<Metre> = self
+            .dataset
+            .pieces
+            .iter()
+            .filter(|p| p.split == Split::Train)
+            .filter_map(|p| p.metre)
+            .collect();
+        let seed = self.config.seed ^ 0x5A3F_1E5E_ED00_0000 ^ step;
+        let mut rng = StdRng::seed_from_u64(seed);
+        let metre = if metres.is_empty() {
+            Metre::default()
+        } else {
+            metres[rng.random_range(0..metres.len())]
+        };
+        let max_steps = (self.dataset.config.window_steps as usize)
+            .saturating_sub(2)
+            .max(1);
+        sample_tunes(
+            &self.generator,
+            metre,
+            self.config.batch_size.max(1),
+            max_steps,
+            rng.random(),
+            &self.device,
+        )
     }
 
     /// Whether the step just done ended an epoch.

@@ -28,7 +28,11 @@ fn set<const D: usize>(
             values.len()
         )));
     }
-    Ok(param.map(|t| Tensor::from_data(TensorData::new(values, shape.to_vec()), &t.device())))
+    Ok(param.map(|t| {
+        let tracked = t.is_require_grad();
+        Tensor::from_data(TensorData::new(values, shape.to_vec()), &t.device())
+            .set_require_grad(tracked)
+    }))
 }
 
 /// The `[rows, H]` matrix of gate `g` out of a packed `[rows, 4H]` matrix.
