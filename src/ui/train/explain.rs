@@ -58,6 +58,15 @@ const EXPLANATIONS: &[(&str, &str)] = &[
          steadily when training goes well.",
     ),
     (
+        "Dense rewards (reinforce runs)",
+        "With the reinforce loss, G writes whole tunes note by note and D marks every note \
+         as real-sounding or not. G is nudged towards the notes D liked, while still learning \
+         from the real tunes as in pre-training (the likelihood is kept), so it cannot drift \
+         into one repeated note. D(real) and D(fake) stay close to 0.5 here: D judges single \
+         notes in context, which is hard. Watch the judge chart: it says whether the tunes as \
+         a whole got closer to real ones.",
+    ),
+    (
         "Faint and bold lines",
         "Each step is measured on a small random batch, so raw values jump around (faint \
          line). The bold line is a running average that shows the trend; the Smoothing slider \

@@ -363,8 +363,9 @@ fn loss_ui(ui: &mut egui::Ui, loss: &mut GanLoss) {
         .response
         .labelled_by(label.id)
         .on_hover_text(
-            "bce: the original GAN; wgan-clip / wgan-gp: a Wasserstein critic \
-             (choosing one applies its paper's optimizer settings)",
+            "bce: the original GAN; wgan-clip / wgan-gp: a Wasserstein critic; \
+             reinforce: G writes whole tunes, D scores every note, and G learns from those \
+             scores while keeping its pre-training (choosing one applies its paper's settings)",
         );
     ui.end_row();
 }
