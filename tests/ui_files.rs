@@ -152,12 +152,22 @@ fn retype(harness: &mut Harness<'static, StudioApp>, old: &str, new: &str, enter
     harness.run_steps(2);
 }
 
-fn errors(app: &StudioApp) -> Vec<String> {
-    app.notifications()
+fn assert_no_errors(app: &StudioApp) {
+    let errors: Vec<&str> = app
+        .notifications()
         .texts()
         .filter(|(level, _)| *level == Level::Error)
-        .map(|(_, t)| t.to_string())
-        .collect()
+        .map(|(_, t)| t)
+        .collect();
+    assert!(errors.is_empty(), "{errors:?}");
+}
+
+/// Clicks `item` in the File menu.
+fn file_menu(harness: &mut Harness<'static, StudioApp>, item: &str) {
+    harness.get_by_label("File").click();
+    harness.run_steps(2);
+    harness.get_by_label(item).click();
+    harness.run_steps(2);
 }
 
 fn has_info_containing(app: &StudioApp, text: &str) -> bool {
@@ -213,11 +223,7 @@ fn a_project_and_a_midi_export_are_written_through_the_in_window_browser_and_rea
     step_until(&mut harness, "the project was not saved", |h| {
         has_info_containing(h.state(), "saved")
     });
-    assert!(
-        errors(harness.state()).is_empty(),
-        "{:?}",
-        errors(harness.state())
-    );
+    assert_no_errors(harness.state());
     assert!(
         has_info_containing(harness.state(), project.to_str().unwrap()),
         "the toast says where"
@@ -228,9 +234,7 @@ fn a_project_and_a_midi_export_are_written_through_the_in_window_browser_and_rea
     assert_eq!(notes, TUNE.len());
 
     // File > Export MIDI…: the browser opens in the folder used last; name it, press Enter.
-    harness.get_by_label("File").click();
-    harness.run_steps(2);
-    harness.get_by_label("Export MIDI…").click();
+    file_menu(&mut harness, "Export MIDI…");
     wait_for_browser(&mut harness);
     text_field(&harness, out_dir.to_str().unwrap());
     retype(&mut harness, "melody.mid", "song.mid", true);
@@ -238,22 +242,13 @@ fn a_project_and_a_midi_export_are_written_through_the_in_window_browser_and_rea
     step_until(&mut harness, "the MIDI file was not exported", |h| {
         has_info_containing(h.state(), "exported")
     });
-    assert!(
-        errors(harness.state()).is_empty(),
-        "{:?}",
-        errors(harness.state())
-    );
+    assert_no_errors(harness.state());
     assert_eq!(midi_notes(&midi), expected_notes());
 
     // A new document, then File > Open… the saved project: the same notes come back.
-    harness.get_by_label("File").click();
-    harness.run_steps(2);
-    harness.get_by_label("New").click();
-    harness.run_steps(2);
+    file_menu(&mut harness, "New");
     assert!(document_notes(harness.state()).is_empty());
-    harness.get_by_label("File").click();
-    harness.run_steps(2);
-    harness.get_by_label("Open… (project, MIDI, ABC)").click();
+    file_menu(&mut harness, "Open… (project, MIDI, ABC)");
     wait_for_browser(&mut harness);
     // Click the file in the list, then Open.
     harness.get_by_label("🗋 song.gsproj").click();
@@ -263,9 +258,5 @@ fn a_project_and_a_midi_export_are_written_through_the_in_window_browser_and_rea
         !document_notes(h.state()).is_empty()
     });
     assert_eq!(document_notes(harness.state()), expected_notes());
-    assert!(
-        errors(harness.state()).is_empty(),
-        "{:?}",
-        errors(harness.state())
-    );
+    assert_no_errors(harness.state());
 }
