@@ -18,8 +18,10 @@ use std::sync::{Mutex, MutexGuard, PoisonError};
 const TEMPORARY_SUFFIX: &str = ".tmp";
 
 /// Writes `bytes` to `path` atomically: the data goes to a temporary file in the same folder,
-/// is flushed to disk, then renamed over the target, so a crash or a full disk never leaves a
-/// half-written file behind (the old file stays as it was).
+/// is flushed to disk (`fsync`), then renamed over the target, and the folder is flushed so
+/// the rename itself survives a power cut. A crash, a kill or a full disk never leaves a
+/// half-written file behind: the old file stays as it was (a killed process may leave its
+/// temporary, see [`remove_atomic_leftovers`]).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
     write_atomic_with(path, |file| file.write_all(bytes))
 }
@@ -47,12 +49,26 @@ pub fn write_atomic_with(
         write(&mut file)?;
         file.sync_all()?;
         drop(file);
-        fs::rename(&tmp, path)
+        fs::rename(&tmp, path)?;
+        sync_folder(dir);
+        Ok(())
     })();
     if result.is_err() {
         let _ = fs::remove_file(&tmp);
     }
     result
+}
+
+/// Flushes a folder's entries to disk, so that a rename in it is kept after a power cut. Best
+/// effort: some file systems cannot sync a folder, and the renamed file's data is already on
+/// disk by then.
+fn sync_folder(dir: &Path) {
+    #[cfg(unix)]
+    if let Ok(folder) = File::open(dir) {
+        let _ = folder.sync_all();
+    }
+    #[cfg(not(unix))]
+    let _ = dir;
 }
 
 /// The temporaries that exist now, by registration number.

@@ -699,3 +699,46 @@ fn scheduling_figures() {
         secs(t0, first) * 1e3
     );
 }
+
+#[test]
+fn a_stop_whose_all_notes_off_fails_is_reported_as_not_silenced() {
+    // One long note: after its note-on nothing else is sent until the stop.
+    let piece = piece_at(120.0, vec![part(0, 0, vec![note(60, 0, 480 * 40)])]);
+    let (player, rec) = player_with_fake();
+    player.load(&piece).unwrap();
+    player.play_from(0).unwrap();
+    wait_note_ons(&rec, 1);
+    // The device goes away while the note sounds: the stop's note-off and All Notes Off fail.
+    rec.fail_after(0);
+    player.stop().unwrap();
+    let failed = wait_for(&player, |e| matches!(e, PlayerEvent::SilenceFailed(_)));
+    let PlayerEvent::SilenceFailed(err) = failed else {
+        unreachable!()
+    };
+    assert!(err.to_string().contains("\"fake\""), "{err}");
+    player.sync().unwrap();
+    while let Some(e) = player.try_event() {
+        assert!(
+            !matches!(
+                e,
+                PlayerEvent::SilenceFailed(_) | PlayerEvent::SinkFailed(_)
+            ),
+            "one stop, one report: {e:?}"
+        );
+    }
+}
+
+#[test]
+fn a_stop_that_silences_reports_no_failure() {
+    let piece = piece_at(120.0, vec![part(0, 0, vec![note(60, 0, 480 * 40)])]);
+    let (player, rec) = player_with_fake();
+    player.load(&piece).unwrap();
+    player.play_from(0).unwrap();
+    wait_note_ons(&rec, 1);
+    player.stop().unwrap();
+    player.sync().unwrap();
+    while let Some(e) = player.try_event() {
+        assert!(!matches!(e, PlayerEvent::SilenceFailed(_)), "{e:?}");
+    }
+    assert!(rec.messages().iter().any(|m| m.message.is_all_notes_off()));
+}

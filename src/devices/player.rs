@@ -17,7 +17,10 @@
 //! change, disconnect and exit (dropping the [`Player`]) it sends a note-off for every note
 //! still sounding, then All Notes Off (CC 123) and Reset All Controllers (CC 121) on every
 //! channel the piece uses or the player has sent to. On seek, loop wrap and reload it sends
-//! only the note-offs (the controllers stay as they are while playing on).
+//! only the note-offs (the controllers stay as they are while playing on). A message of the
+//! silence that the sink refuses is reported as [`PlayerEvent::SilenceFailed`] (notes may
+//! still sound), except after a failed send, which is reported once as
+//! [`PlayerEvent::SinkFailed`].
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
@@ -93,6 +96,9 @@ pub enum PlayerEvent {
     SinkChanged(Option<String>),
     /// Sending failed (a device unplugged?); playback stopped. Reported once per failure.
     SinkFailed(DeviceError),
+    /// Silencing the sink (note-offs, All Notes Off) failed on stop, pause, seek, port change
+    /// or exit: notes may still sound on the device.
+    SilenceFailed(DeviceError),
 }
 
 /// The state the UI reads every frame without talking to the thread.
@@ -350,7 +356,7 @@ impl Engine {
                 Err(RecvTimeoutError::Timeout) => self.advance(),
             }
         }
-        self.silence(true);
+        self.silence_or_tell(true);
         self.set_state(PlayerState::Stopped);
     }
 
@@ -436,7 +442,7 @@ impl Engine {
                 Due::Event => self.send_next_event(),
                 Due::LoopWrap => self.wrap_loop(),
                 Due::End => {
-                    self.silence(true);
+                    self.silence_or_tell(true);
                     self.transport = Transport::Stopped(self.timeline.end_tick());
                     self.set_state(PlayerState::Stopped);
                     self.report(PlayerEvent::Finished);
@@ -484,16 +490,31 @@ impl Engine {
             let at = self.position(Instant::now());
             self.transport = Transport::Stopped(at);
             self.set_state(PlayerState::Stopped);
-            // Best effort: the device may take the silence even if one message failed.
-            self.silence(true);
+            // Best effort: the device may take the silence even if one message failed; the
+            // failure is reported once, just below.
+            let _ = self.silence(true);
             self.report(PlayerEvent::SinkFailed(e));
             self.report(PlayerEvent::Stopped { at });
         }
     }
 
+    /// [`Engine::silence`], reporting a failure ([`PlayerEvent::SilenceFailed`]).
+    fn silence_or_tell(&mut self, full: bool) {
+        if let Err(e) = self.silence(full) {
+            self.report(PlayerEvent::SilenceFailed(e));
+        }
+    }
+
     /// Note-offs for every sounding note; with `full`, then CC 123 and CC 121 on every channel
-    /// in use. Errors are ignored: this is the last thing sent to a device that may be gone.
-    fn silence(&mut self, full: bool) {
+    /// in use. Every message is tried even after one fails (the device may take the rest);
+    /// the first failure is returned.
+    fn silence(&mut self, full: bool) -> Result<(), DeviceError> {
+        let mut first_failure = None;
+        let mut note = |result: Result<(), DeviceError>| {
+            if let Err(e) = result {
+                first_failure.get_or_insert(e);
+            }
+        };
         let mask = self.timeline.channel_mask() | self.used_channels;
         for c in 0..16u8 {
             let Ok(channel) = Channel::new(c) else {
@@ -505,20 +526,21 @@ impl Engine {
                 }
                 self.sounding[usize::from(c)][usize::from(p)] = 0;
                 if let (Some(sink), Ok(pitch)) = (self.sink.as_mut(), crate::music::Pitch::new(p)) {
-                    let _ = sink.send(MidiMessage::NoteOff { channel, pitch });
+                    note(sink.send(MidiMessage::NoteOff { channel, pitch }));
                 }
             }
             if full
                 && mask & (1 << c) != 0
                 && let Some(sink) = self.sink.as_mut()
             {
-                let _ = sink.send(MidiMessage::all_notes_off(channel));
-                let _ = sink.send(MidiMessage::reset_all_controllers(channel));
+                note(sink.send(MidiMessage::all_notes_off(channel)));
+                note(sink.send(MidiMessage::reset_all_controllers(channel)));
             }
         }
         if full {
             self.used_channels = 0;
         }
+        first_failure.map_or(Ok(()), Err)
     }
 
     fn send_programs(&mut self) {
@@ -542,7 +564,7 @@ impl Engine {
 
     fn start(&mut self, tick: Tick) {
         if matches!(self.transport, Transport::Playing(_)) {
-            self.silence(false);
+            self.silence_or_tell(false);
         }
         self.transport = Transport::Playing(self.anchor_at(tick, Instant::now()));
         self.set_state(PlayerState::Playing);
@@ -573,7 +595,7 @@ impl Engine {
         let (Transport::Playing(a), Some((start, end))) = (self.transport, self.loop_region) else {
             return;
         };
-        self.silence(false);
+        self.silence_or_tell(false);
         let wrap_instant = self.instant_of(&a, self.timeline.seconds_at(end));
         self.transport = Transport::Playing(self.anchor_at(start, wrap_instant));
         self.report(PlayerEvent::Looped);
@@ -586,7 +608,7 @@ impl Engine {
                 let at = self.position(now);
                 let playing = matches!(self.transport, Transport::Playing(_));
                 if playing {
-                    self.silence(false);
+                    self.silence_or_tell(false);
                 }
                 // Channels of the old piece stay "in use" until the next full silence.
                 self.used_channels |= self.timeline.channel_mask();
@@ -604,7 +626,7 @@ impl Engine {
             Command::Pause => {
                 if let Transport::Playing(_) = self.transport {
                     let at = self.position(Instant::now());
-                    self.silence(true);
+                    self.silence_or_tell(true);
                     self.transport = Transport::Paused(at);
                     self.set_state(PlayerState::Paused);
                     self.report(PlayerEvent::Paused { at });
@@ -612,14 +634,14 @@ impl Engine {
             }
             Command::Stop => {
                 let at = self.position(Instant::now());
-                self.silence(true);
+                self.silence_or_tell(true);
                 self.transport = Transport::Stopped(at);
                 self.set_state(PlayerState::Stopped);
                 self.report(PlayerEvent::Stopped { at });
             }
             Command::Seek(tick) => match self.transport {
                 Transport::Playing(_) => {
-                    self.silence(false);
+                    self.silence_or_tell(false);
                     self.transport = Transport::Playing(self.anchor_at(tick, Instant::now()));
                 }
                 Transport::Paused(_) => self.transport = Transport::Paused(tick),
@@ -634,7 +656,7 @@ impl Engine {
                 self.tempo_factor = factor;
             }
             Command::SetSink(sink) => {
-                self.silence(true);
+                self.silence_or_tell(true);
                 self.sink = sink;
                 self.report(PlayerEvent::SinkChanged(
                     self.sink.as_ref().map(|s| s.name()),

@@ -10,7 +10,8 @@
 //! - The panels: [`generate`], [`train`], [`dataset_panel`], [`evaluate`], and the sound
 //!   settings in [`sound`] (output, playback route, MIDI ports, recording, WAV export).
 //! - Shared pieces: `notify` (the toasts), `job` (background work polled each frame),
-//!   `files` (file dialogs), `charts`, `help`, [`roll`] (the piano roll), [`renderer`].
+//!   `files` (the document's file dialog), `picker` (every file dialog: the system's, or the
+//!   in-window one where there is none), `charts`, `help`, [`roll`] (the piano roll), [`renderer`].
 //!
 //! # The error policy (one for the whole window)
 //! Every error and every piece of news reaches the user **once, as a notification**
@@ -47,6 +48,7 @@ mod help;
 mod job;
 mod notify;
 pub mod panel;
+pub mod picker;
 pub mod renderer;
 pub mod roll;
 pub mod sound;
@@ -59,6 +61,7 @@ pub use evaluate::EvaluatePanel;
 pub use generate::{GeneratePanel, SeedSource};
 pub use notify::{Level, Notifications};
 pub use panel::{AppAction, Panel, PanelContext, Shared};
+pub use picker::{DialogChoice, set_dialog_choice};
 pub use sound::{OutputOpener, OutputState, Playback, PlaybackSettings, SoundStatus};
 pub use train::{SampleEntry, TrainPanel, TrainPanelAction, TrainState};
 

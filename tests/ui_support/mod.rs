@@ -5,6 +5,7 @@
 use std::time::{Duration, Instant};
 
 use egui_kittest::Harness;
+use gan_studio::music::{Note, Piece, Pitch, Velocity};
 
 /// Steps `harness` while `busy` holds (the work runs on background threads), sleeping a
 /// little between frames; fails after a minute naming `what`. Ends with two more frames.
@@ -19,4 +20,13 @@ pub fn step_while<S>(harness: &mut Harness<'_, S>, what: &str, busy: impl Fn(&S)
         harness.step();
     }
     harness.run_steps(2);
+}
+
+/// A melody of quarter notes at 480 ticks per quarter, one per pitch.
+pub fn quarter_notes(pitches: &[u8]) -> Piece {
+    let notes = (0u64..)
+        .zip(pitches)
+        .map(|(i, &p)| Note::new(Pitch::new(p).unwrap(), i * 480, 480, Velocity::DEFAULT).unwrap())
+        .collect();
+    Piece::from_notes(480, "melody", notes).unwrap()
 }

@@ -61,7 +61,9 @@ impl StudioApp {
             ui.close();
         }
         if ui.button("Open… (project, MIDI, ABC)").clicked() {
-            self.session.files.ask(&ctx, FileRequest::Open);
+            self.session
+                .files
+                .ask(&ctx, FileRequest::Open, &mut self.shared.notifications);
             ui.close();
         }
         if ui.button("Save project").clicked() {
@@ -75,13 +77,18 @@ impl StudioApp {
         ui.separator();
         for format in ExportFormat::ALL {
             if ui.button(format!("Export {}…", format.label())).clicked() {
-                self.session.files.ask(&ctx, FileRequest::Export(format));
+                self.session.files.ask(
+                    &ctx,
+                    FileRequest::Export(format),
+                    &mut self.shared.notifications,
+                );
                 ui.close();
             }
         }
         if ui.button("Export WAV…").clicked() {
             let piece = self.shared.doc.to_piece();
-            self.playback.export_wav_dialog(&piece);
+            self.playback
+                .export_wav_dialog(&piece, &mut self.shared.notifications);
             ui.close();
         }
         if !self.session.recent.is_empty() {
@@ -186,6 +193,7 @@ impl StudioApp {
         if self.show_primer {
             help::primer_ui(ctx, &mut self.show_primer);
         }
+        crate::ui::picker::dialogs_ui(ctx);
         if self.show_settings {
             let mut open = true;
             let mut cx = self.shared.context(ctx);

@@ -340,7 +340,9 @@ impl eframe::App for StudioApp {
             self.session.save(ctx, &mut self.shared, false);
         }
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O)) {
-            self.session.files.ask(ctx, FileRequest::Open);
+            self.session
+                .files
+                .ask(ctx, FileRequest::Open, &mut self.shared.notifications);
         }
         self.session.poll_files(ctx, &mut self.shared);
         self.poll_panels(ctx);

@@ -113,7 +113,9 @@ impl Session {
                 let path = path.clone();
                 self.save_to(shared, path);
             }
-            _ => self.files.ask(ctx, FileRequest::SaveProject),
+            _ => self
+                .files
+                .ask(ctx, FileRequest::SaveProject, &mut shared.notifications),
         }
     }
 
@@ -127,7 +129,13 @@ impl Session {
                     .info(format!("saved {}", path.display()));
                 self.remember(path);
             }
-            Err(e) => shared.notifications.error(e.to_string()),
+            Err(e) => shared
+                .notifications
+                .error(crate::ui::files::write_failure_text(
+                    "Saving the project",
+                    &path,
+                    &e,
+                )),
         }
     }
 
@@ -139,13 +147,19 @@ impl Session {
             Ok(()) => shared
                 .notifications
                 .info(format!("exported {}", path.display())),
-            Err(e) => shared.notifications.error(e.to_string()),
+            Err(e) => shared
+                .notifications
+                .error(crate::ui::files::write_failure_text(
+                    &format!("Exporting {}", format.label()),
+                    &path,
+                    &e,
+                )),
         }
     }
 
     /// Carries out what a finished file dialog chose.
     pub fn poll_files(&mut self, ctx: &egui::Context, shared: &mut Shared) {
-        let Some((request, paths)) = self.files.poll(&mut shared.notifications) else {
+        let Some((request, paths)) = self.files.poll() else {
             return;
         };
         match request {
@@ -220,7 +234,15 @@ impl Session {
                 self.recovery = None;
             }
             Some(false) => {
-                let _ = std::fs::remove_file(&path);
+                if let Err(e) = std::fs::remove_file(&path)
+                    && e.kind() != std::io::ErrorKind::NotFound
+                {
+                    shared.notifications.error(format!(
+                        "could not remove the discarded autosave (it will be offered again): \
+                         {e}: {}",
+                        path.display()
+                    ));
+                }
                 self.recovery = None;
             }
             None => {}

@@ -61,7 +61,7 @@ impl PianoRoll {
                 };
             }
             ui.separator();
-            self.part_picker_ui(ui, doc);
+            self.part_picker_ui(ui, doc, out);
             ui.separator();
             if ui
                 .add_enabled(doc.can_undo(), egui::Button::new("Undo"))
@@ -86,7 +86,7 @@ impl PianoRoll {
     }
 
     /// The active-part chooser with a visibility toggle for ghost parts.
-    fn part_picker_ui(&mut self, ui: &mut egui::Ui, doc: &mut Document) {
+    fn part_picker_ui(&mut self, ui: &mut egui::Ui, doc: &mut Document, out: &mut RollOutput) {
         let active = doc.active_index();
         let name = doc.active_part().name.clone();
         let mut chosen = active;
@@ -109,10 +109,15 @@ impl PianoRoll {
                 }
             });
         for (i, visible) in visibility {
-            let _ = doc.set_part_visible(i, visible);
+            if let Err(e) = doc.set_part_visible(i, visible) {
+                out.problems
+                    .push(format!("could not show or hide the part: {e}"));
+            }
         }
-        if chosen != active {
-            let _ = doc.set_active_part(chosen);
+        if chosen != active
+            && let Err(e) = doc.set_active_part(chosen)
+        {
+            out.problems.push(format!("could not choose the part: {e}"));
         }
     }
 

@@ -1,5 +1,5 @@
-//! WAV export and the file dialogs of the sound settings (SoundFont, WAV file), each on its
-//! own thread.
+//! WAV export and the file dialogs of the sound settings (SoundFont, WAV file): the system's
+//! or the in-window one (see [`crate::ui::picker`]); the export renders on its own thread.
 
 use std::path::PathBuf;
 
@@ -10,6 +10,7 @@ use crate::audio::{
 use crate::music::Piece;
 use crate::ui::job::{Job, Poll};
 use crate::ui::notify::Notifications;
+use crate::ui::picker::{Ask, AskKind, FilePicker};
 
 /// A file dialog under way, and what its answer is for.
 enum Dialog {
@@ -18,10 +19,18 @@ enum Dialog {
 }
 
 /// The WAV export and file dialog under way, if any.
-#[derive(Default)]
 pub(super) struct Exports {
     export: Option<(PathBuf, Job<Result<RenderSummary, String>>)>,
-    dialog: Option<(Dialog, Job<Option<PathBuf>>)>,
+    dialog: FilePicker<Dialog>,
+}
+
+impl Default for Exports {
+    fn default() -> Self {
+        Exports {
+            export: None,
+            dialog: FilePicker::new("sound"),
+        }
+    }
 }
 
 impl Exports {
@@ -32,7 +41,7 @@ impl Exports {
 
     /// Whether a file dialog is open.
     pub(super) fn dialog_open(&self) -> bool {
-        self.dialog.is_some()
+        self.dialog.is_open()
     }
 }
 
@@ -56,7 +65,7 @@ impl Playback {
         let out = path.clone();
         let job = Job::spawn(&self.ctx, "wav-export", move || {
             render_piece_to_wav(&piece, &out, &options, SampleFormat::Int16)
-                .map_err(|e| e.to_string())
+                .map_err(|e| crate::ui::files::write_failure_text("Exporting WAV", &out, &e))
         });
         self.export.export = Some((path, job));
     }
@@ -66,32 +75,22 @@ impl Playback {
         self.export.is_busy()
     }
 
-    /// Asks for a file name (native dialog, on its own thread), then exports `piece` there.
-    pub fn export_wav_dialog(&mut self, piece: &Piece) {
-        if self.export.dialog.is_some() {
-            return;
-        }
+    /// Asks for a file name (see [`crate::ui::picker`]), then exports `piece` there. While
+    /// another dialog of the sound settings is open, says so instead.
+    pub fn export_wav_dialog(&mut self, piece: &Piece, notify: &mut Notifications) {
         let name = format!("{}.wav", safe_file_stem(&piece.title));
-        let job = Job::spawn(&self.ctx, "wav-dialog", move || {
-            rfd::FileDialog::new()
-                .add_filter("WAV audio", &["wav"])
-                .set_file_name(name)
-                .save_file()
-        });
-        self.export.dialog = Some((Dialog::ExportWav(Box::new(piece.clone())), job));
+        let ask =
+            Ask::new("Export WAV audio", AskKind::SaveFile(name)).filter("WAV audio", &["wav"]);
+        let purpose = Dialog::ExportWav(Box::new(piece.clone()));
+        if !self.export.dialog.ask(&self.ctx, purpose, ask) {
+            notify.info("A file dialog is already open: finish it first.");
+        }
     }
 
-    /// Asks for a SoundFont file (native dialog, on its own thread), then loads it.
+    /// Asks for a SoundFont file (see [`crate::ui::picker`]), then loads it.
     pub fn load_soundfont_dialog(&mut self) {
-        if self.export.dialog.is_some() {
-            return;
-        }
-        let job = Job::spawn(&self.ctx, "soundfont-dialog", || {
-            rfd::FileDialog::new()
-                .add_filter("SoundFont", &["sf2"])
-                .pick_file()
-        });
-        self.export.dialog = Some((Dialog::SoundFont, job));
+        let ask = Ask::new("Choose a SoundFont", AskKind::OpenFile).filter("SoundFont", &["sf2"]);
+        self.export.dialog.ask(&self.ctx, Dialog::SoundFont, ask);
     }
 
     pub(super) fn poll_exports(&mut self, notify: &mut Notifications) {
@@ -120,22 +119,16 @@ impl Playback {
                 }
             }
         }
-        if let Some((_, job)) = &mut self.export.dialog {
-            match job.poll() {
-                Poll::Pending => {}
-                Poll::Done(path) => {
-                    if let Some((dialog, _)) = self.export.dialog.take()
-                        && let Some(path) = path
-                    {
-                        match dialog {
-                            Dialog::SoundFont => self.set_soundfont(Some(path)),
-                            Dialog::ExportWav(piece) => self.export_wav(&piece, path, notify),
-                        }
+        if let Some((dialog, paths)) = self.export.dialog.poll()
+            && let Some(mut path) = paths.into_iter().next()
+        {
+            match dialog {
+                Dialog::SoundFont => self.set_soundfont(Some(path)),
+                Dialog::ExportWav(piece) => {
+                    if path.extension().is_none() {
+                        path.set_extension("wav");
                     }
-                }
-                Poll::Lost => {
-                    self.export.dialog = None;
-                    notify.error("no file dialog is available here");
+                    self.export_wav(&piece, path, notify);
                 }
             }
         }

@@ -67,11 +67,12 @@ impl Playback {
                     Ok(mut output) => {
                         let t = output.transport_mut();
                         t.set_tempo_factor(self.settings.tempo_scale);
-                        if let Some(preset) = self.settings.preset {
-                            // A font without the preset keeps its default audition sound.
-                            let _ = t.set_audition_preset(preset);
-                        }
+                        // `fix_preset` kept only a preset the font has.
+                        let preset = self.settings.preset.map(|p| t.set_audition_preset(p));
                         self.output = Some(output);
+                        if let Some(result) = preset {
+                            self.keep_synth_fault("choosing the sound of the keys", result);
+                        }
                         self.state = OutputState::Ready;
                     }
                     Err(e) => {
@@ -127,7 +128,8 @@ impl Playback {
         self.settings.preset = preset;
         self.fix_preset();
         if let (Some(output), Some(preset)) = (&mut self.output, self.settings.preset) {
-            let _ = output.transport_mut().set_audition_preset(preset);
+            let result = output.transport_mut().set_audition_preset(preset);
+            self.keep_synth_fault("choosing the sound of the keys", result);
         }
     }
 

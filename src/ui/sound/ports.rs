@@ -207,18 +207,30 @@ impl Playback {
         }
     }
 
-    /// Takes the MIDI player's events: a failed port is reported once.
+    /// Takes the MIDI player's events: a failed port, or a failed All Notes Off (notes may
+    /// still sound), is reported once and the built-in synthesizer plays from then on.
     pub(super) fn poll_player(&mut self, notify: &mut Notifications) {
         let mut failure = None;
+        let mut not_silenced = None;
         if let Some(player) = self.route.player() {
             while let Some(event) = player.try_event() {
-                if let PlayerEvent::SinkFailed(e) = event {
-                    failure = Some(e);
+                match event {
+                    PlayerEvent::SinkFailed(e) => failure = Some(e),
+                    PlayerEvent::SilenceFailed(e) => not_silenced = Some(e),
+                    _ => {}
                 }
             }
         }
         if let Some(e) = failure {
             self.midi_failed(e, notify);
+        } else if let Some(e) = not_silenced {
+            let port = self.settings.midi_output.clone().unwrap_or_default();
+            notify.error(format!(
+                "could not silence the MIDI output {port:?} (All Notes Off failed; notes may \
+                 still sound there; switch the device off and on): {e}"
+            ));
+            self.route = Route::Synth;
+            self.settings.midi_output = None;
         }
     }
 }

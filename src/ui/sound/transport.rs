@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::route::{PlayOptions, RouteError};
 use super::{OutputState, Playback};
-use crate::audio::{PlayState, TEMPO_FACTORS, Transport};
+use crate::audio::{AudioError, PlayState, TEMPO_FACTORS, Transport};
 use crate::music::{Piece, Pitch, Tick, Velocity};
 use crate::ui::notify::Notifications;
 
@@ -35,9 +35,17 @@ impl Playback {
         self.fault.get_or_insert(problem);
     }
 
-    /// Reports the kept transport fault, if any (once).
+    /// Keeps the first failure of a call to the synthesizer (see [`Playback::keep_fault`]).
+    pub(super) fn keep_synth_fault(&mut self, what: &str, result: Result<(), AudioError>) {
+        self.keep_fault(what, result.map_err(RouteError::Synth));
+    }
+
+    /// Reports the kept transport fault, if any, once: not again while the same words are
+    /// still on screen (a dead output fails every click on a key the same way).
     pub(super) fn report_fault(&mut self, notify: &mut Notifications) {
-        if let Some(problem) = self.fault.take() {
+        if let Some(problem) = self.fault.take()
+            && !notify.texts().any(|(_, text)| text == problem)
+        {
             notify.error(problem);
         }
     }
@@ -169,7 +177,8 @@ impl Playback {
     /// Sounds one note now on the built-in synthesizer (piano-roll clicks, the keyboard).
     pub fn audition(&mut self, pitch: Pitch) {
         if let Some(t) = self.synth() {
-            let _ = t.audition(pitch, Velocity::DEFAULT, AUDITION_TIME);
+            let result = t.audition(pitch, Velocity::DEFAULT, AUDITION_TIME);
+            self.keep_synth_fault("sounding the note", result);
         }
     }
 

@@ -167,7 +167,7 @@ impl Playback {
             .on_hover_text("Render the piece to a WAV file")
             .clicked()
         {
-            self.export_wav_dialog(piece);
+            self.export_wav_dialog(piece, notify);
         }
         if exporting {
             ui.spinner();

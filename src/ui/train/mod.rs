@@ -34,7 +34,6 @@ use quality::QualityHistory;
 pub use history::SampleEntry;
 
 use super::charts::{DEFAULT_SMOOTHING, Diversity};
-use super::job::Job;
 use crate::data::Dataset;
 use crate::data::fetch;
 use crate::model::weights::GeneratorWeights;
@@ -123,7 +122,7 @@ pub struct TrainPanel {
     smoothing: f64,
     samples: Vec<SampleEntry>,
     diversity: Option<Diversity>,
-    dialog: Option<(Pick, Job<Option<PathBuf>>)>,
+    dialog: super::picker::FilePicker<Pick>,
     /// The newest generator weights the worker published, not yet taken.
     new_weights: Option<(u64, Arc<GeneratorWeights>)>,
     /// Where runs train: the CPU, wgpu, or the GPU when there is one.
@@ -158,7 +157,7 @@ impl TrainPanel {
             smoothing: DEFAULT_SMOOTHING,
             samples: Vec::new(),
             diversity: None,
-            dialog: None,
+            dialog: super::picker::FilePicker::new("train"),
             new_weights: None,
             backend: BackendChoice::Auto,
             backend_in_use: None,

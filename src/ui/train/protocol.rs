@@ -13,6 +13,7 @@ use crate::train::run::{is_crnn_run, resume_run};
 use crate::train::{Phase, TrainControl, TrainMessage, TrainWorker, TrainingRun, WorkerOptions};
 use crate::ui::job::{Job, Poll};
 use crate::ui::notify::Notifications;
+use crate::ui::picker::{Ask, AskKind};
 
 /// Where the training data stands.
 pub(super) enum Data {
@@ -218,42 +219,31 @@ impl TrainPanel {
     }
 
     fn poll_dialog(&mut self, ctx: &egui::Context, notifications: &mut Notifications) {
-        let Some((pick, job)) = &mut self.dialog else {
+        let Some((pick, paths)) = self.dialog.poll() else {
             return;
         };
-        let pick = *pick;
-        match job.poll() {
-            Poll::Pending => {}
-            Poll::Done(path) => {
-                self.dialog = None;
-                if let Some(path) = path {
-                    match pick {
-                        Pick::Folder => self.load_source(ctx, DataSource::Folder(path)),
-                        Pick::Maestro => self.load_source(ctx, DataSource::Maestro(path)),
-                        Pick::AbcFile => self.load_source(ctx, DataSource::Abc(vec![path])),
-                        Pick::Checkpoint => self.resume_from(ctx, path, notifications),
-                    }
-                }
-            }
-            Poll::Lost => {
-                self.dialog = None;
-                notifications.error("no file dialog is available here");
-            }
+        let Some(path) = paths.into_iter().next() else {
+            return;
+        };
+        match pick {
+            Pick::Folder => self.load_source(ctx, DataSource::Folder(path)),
+            Pick::Maestro => self.load_source(ctx, DataSource::Maestro(path)),
+            Pick::AbcFile => self.load_source(ctx, DataSource::Abc(vec![path])),
+            Pick::Checkpoint => self.resume_from(ctx, path, notifications),
         }
     }
 
+    /// Opens the file dialog for `pick` (the system's or the in-window one, see
+    /// [`crate::ui::picker`]); nothing while one is open.
     pub(super) fn open_dialog(&mut self, ctx: &egui::Context, pick: Pick) {
-        if self.dialog.is_some() {
-            return;
-        }
-        // The native dialog blocks its thread, so it runs on its own.
-        let job = Job::spawn(ctx, "train-dialog", move || match pick {
-            Pick::AbcFile => rfd::FileDialog::new()
-                .add_filter("ABC tunes", &["abc"])
-                .pick_file(),
-            Pick::Folder | Pick::Maestro | Pick::Checkpoint => rfd::FileDialog::new().pick_folder(),
-        });
-        self.dialog = Some((pick, job));
+        let ask = match pick {
+            Pick::AbcFile => Ask::new("Choose an ABC file of tunes", AskKind::OpenFile)
+                .filter("ABC tunes", &["abc"]),
+            Pick::Folder => Ask::new("Choose a folder of MIDI and ABC files", AskKind::Folder),
+            Pick::Maestro => Ask::new("Choose the MAESTRO v3 folder", AskKind::Folder),
+            Pick::Checkpoint => Ask::new("Choose a training run folder to resume", AskKind::Folder),
+        };
+        self.dialog.ask(ctx, pick, ask);
     }
 
     fn handle(&mut self, message: TrainMessage, notifications: &mut Notifications) {

@@ -62,7 +62,7 @@ impl TrainPanel {
                 ui.colored_label(ui.visuals().error_fg_color, message);
             }
         }
-        let idle = !self.state.is_active() && !self.is_loading() && self.dialog.is_none();
+        let idle = !self.state.is_active() && !self.is_loading() && !self.dialog.is_open();
         let folk_present = self
             .folk_dir
             .as_deref()
@@ -182,7 +182,7 @@ impl TrainPanel {
                 }
                 if ui
                     .add_enabled(
-                        ready && self.dialog.is_none(),
+                        ready && !self.dialog.is_open(),
                         egui::Button::new("Resume from checkpoint…"),
                     )
                     .on_hover_text("Continue a saved run (choose its folder)")
