@@ -109,8 +109,8 @@ pub struct TrainArgs {
     /// The adversarial loss, with its paper's settings.
     #[arg(long, value_enum)]
     pub variant: Option<Variant>,
-    /// Start from a preset of the studio's catalogue: quick-look, standard, wgan-noise-l2 or
-    /// crnn (the hyperparameter flags still apply over it).
+    /// Start from a preset of the studio's catalogue: quick-look, standard, wgan-noise-l2,
+    /// dense-rewards or crnn (the hyperparameter flags still apply over it).
     #[arg(long, value_name = "NAME", value_parser = parse_preset, conflicts_with_all = ["config", "variant"])]
     pub preset: Option<Preset>,
     /// The compute backend.
