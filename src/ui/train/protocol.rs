@@ -136,6 +136,7 @@ impl TrainPanel {
                 self.samples.clear();
                 self.diversity = None;
                 self.quality = Default::default();
+                self.pending_best = None;
             }
             Err(e) => {
                 notifications.error(format!("could not start the training thread: {e}"));
@@ -292,7 +293,13 @@ impl TrainPanel {
                 step,
                 quality,
                 reference,
-            } => self.quality.push(epoch, step, *quality, *reference),
+                best,
+            } => {
+                if best {
+                    self.pending_best = Some((step, epoch, quality.judge_accuracy));
+                }
+                self.quality.push(epoch, step, *quality, *reference);
+            }
             TrainMessage::Sample {
                 epoch,
                 step,
@@ -331,9 +338,7 @@ impl TrainPanel {
                     .unwrap_or_default();
                 notifications.info(format!("Training finished after {step} steps{saved}"));
             }
-            TrainMessage::GeneratorWeights { step, weights } => {
-                self.new_weights = Some((step, weights));
-            }
+            TrainMessage::GeneratorWeights { step, weights } => self.offer_weights(step, weights),
             TrainMessage::Failed(message) => {
                 notifications.error(format!("training failed: {message}"));
                 self.state = TrainState::Failed(message);
