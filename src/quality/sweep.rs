@@ -330,4 +330,4 @@ fn curve_point(temperature: f32, same: &[&SweepPoint]) -> CurvePoint {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -56,9 +56,9 @@ pub use crate::train::Preset;
 pub use app::{StudioApp, Tab, install_fonts};
 pub use dataset_panel::DatasetPanel;
 pub use evaluate::EvaluatePanel;
-pub use generate::{GeneratePanel, SeedSource};
+pub use generate::{GeneratePanel, ModelChoices, SeedSource};
 pub use notify::{Level, Notifications};
-pub use panel::{AppAction, Panel, PanelContext, Shared};
+pub use panel::{AppAction, ModelKind, ModelOffer, Panel, PanelContext, Shared};
 pub use sound::{OutputOpener, OutputState, Playback, PlaybackSettings, SoundStatus};
 pub use train::{SampleEntry, TrainPanel, TrainPanelAction, TrainState};
 

@@ -8,7 +8,7 @@ use crate::quality::HeldOut;
 
 /// The demo tunes: the first `bars` bars of each as the held-out tunes, the whole tunes as
 /// the training tunes.
-fn demo_held_out(bars: u32) -> HeldOut {
+pub(crate) fn demo_held_out(bars: u32) -> HeldOut {
     let (pieces, errors) = crate::abc::parse_abc_str(crate::data::DEMO_ABC, "demo").into_pieces();
     assert!(errors.is_empty(), "{errors:?}");
     let known: Vec<Piece> = pieces
