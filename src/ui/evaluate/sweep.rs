@@ -30,7 +30,7 @@ impl Default for SweepPlan {
     fn default() -> Self {
         SweepPlan {
             like: LikeOptions {
-                tunes: 64,
+                tunes: 96,
                 bars: 8,
                 ..LikeOptions::default()
             },
