@@ -65,6 +65,7 @@ struct Running {
 }
 
 /// The sweep's settings, its job and its result.
+#[derive(Default)]
 pub(super) struct SweepState {
     /// Models the user left out of the comparison.
     pub(super) left_out: Vec<ModelKind>,
@@ -72,17 +73,6 @@ pub(super) struct SweepState {
     pub(super) plan: SweepPlan,
     running: Option<Running>,
     pub(super) result: Option<SweepResult>,
-}
-
-impl Default for SweepState {
-    fn default() -> Self {
-        SweepState {
-            left_out: Vec::new(),
-            plan: SweepPlan::default(),
-            running: None,
-            result: None,
-        }
-    }
 }
 
 impl SweepState {
