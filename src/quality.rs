@@ -11,7 +11,11 @@
 //! training tunes), with everything that does not depend on the model computed once, so it
 //! can run after every training epoch.
 //!
+//! [`sweep`] runs the judge over a range of temperatures (the quality-diversity curve).
+//!
 //! Depends on `data`, `generate` and `eval`; no GUI, no burn.
+
+pub mod sweep;
 
 use std::collections::BTreeMap;
 
@@ -366,6 +370,11 @@ impl Judge {
     /// The real tunes judged against.
     pub fn real(&self) -> &[Piece] {
         &self.real
+    }
+
+    /// How many tunes a model writes for the judge, and how long.
+    pub fn like(&self) -> &LikeOptions {
+        &self.like
     }
 
     /// Generates tunes from nothing with `model` (RNG seed `seed`) and judges them.

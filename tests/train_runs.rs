@@ -413,8 +413,9 @@ fn a_whole_tune_run_is_judged_every_epoch_and_keeps_its_best_generator() {
                 epoch,
                 quality,
                 reference,
+                best,
                 ..
-            } => Some((*epoch, quality.clone(), reference.clone())),
+            } => Some((*epoch, quality.clone(), reference.clone(), *best)),
             _ => None,
         })
         .collect();
@@ -423,7 +424,18 @@ fn a_whole_tune_run_is_judged_every_epoch_and_keeps_its_best_generator() {
         vec![0, 1],
         "{messages:?}"
     );
-    for (_, quality, reference) in &judged {
+    // The first epoch without copying is the best so far; a later one only when the judge
+    // is fooled more often than by every earlier one without copying.
+    let mut best_so_far: Option<f64> = None;
+    for (epoch, quality, _, best) in &judged {
+        let expected =
+            quality.copy_flagged == 0 && best_so_far.is_none_or(|b| quality.judge_accuracy < b);
+        assert_eq!(*best, expected, "epoch {epoch}: {quality:?}");
+        if expected {
+            best_so_far = Some(quality.judge_accuracy);
+        }
+    }
+    for (_, quality, reference, _) in &judged {
         assert!(quality.tunes >= 20, "{quality:?}");
         assert!((0.0..=1.0).contains(&quality.judge_accuracy));
         assert!(reference.tunes >= 10, "{reference:?}");

@@ -13,7 +13,8 @@ mod ui_support;
 use ui_support::step_while;
 
 use gan_studio::ui::{
-    AppAction, GeneratePanel, LaunchOptions, Level, Panel, Shared, StudioApp, install_fonts,
+    AppAction, GeneratePanel, LaunchOptions, Level, ModelKind, ModelOffer, Panel, Shared,
+    StudioApp, install_fonts,
 };
 
 /// A panel and the state its context borrows from, as the app holds them.
@@ -103,6 +104,49 @@ fn a_played_variation_becomes_an_app_action() {
         panic!("expected a Play action, got {actions:?}");
     };
     assert_eq!(piece.title, "Variation 1");
+    assert!(errors(harness.state()).is_empty());
+}
+
+#[test]
+fn the_generate_panel_prefers_a_run_s_best_to_its_latest_weights_and_says_which_plays() {
+    let model = Arc::new(default_model().unwrap());
+    let mut panel = GeneratePanel::default();
+    panel.set_model(Arc::clone(&model), "built-in");
+    panel.set_seed_nothing();
+    panel.set_sampling(3, 1.0, 2);
+    // A run publishes its newest weights: the built-in model keeps playing.
+    panel.offer_model(ModelOffer {
+        kind: ModelKind::RunLatest,
+        label: "latest weights of run-1 (step 40)".to_owned(),
+        model: Arc::clone(&model),
+    });
+    let mut harness = host_harness(panel);
+    harness.run();
+    harness.get_by_label("Generating with: built-in");
+    // The judge's best of the run becomes the default.
+    harness.state_mut().panel.offer_model(ModelOffer {
+        kind: ModelKind::RunBest,
+        label: "best of run-1 by the judge (epoch 1, step 20)".to_owned(),
+        model: Arc::clone(&model),
+    });
+    harness.run();
+    harness.get_by_label("Generating with: best of run-1 by the judge (epoch 1, step 20)");
+    harness.get_by_label("✦ Generate").click();
+    harness.run_steps(2);
+    step_while(&mut harness, "generation", |host| host.panel.is_busy());
+    assert_eq!(
+        harness.state().panel.variation_models(),
+        [Some(ModelKind::RunBest); 2]
+    );
+    assert_eq!(harness.get_all_by_label("by the run's best").count(), 2);
+    // The user picks the latest weights by hand.
+    harness.get_by_label("run's latest").click();
+    harness.run();
+    harness.get_by_label("Generating with: latest weights of run-1 (step 40)");
+    assert_eq!(
+        harness.state().panel.models().chosen_kind(),
+        Some(ModelKind::RunLatest)
+    );
     assert!(errors(harness.state()).is_empty());
 }
 

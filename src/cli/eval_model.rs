@@ -3,9 +3,9 @@
 //! [`crate::quality`]); with `--sweep`, at several temperatures (the quality-diversity curve).
 
 use std::io::Write;
+use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
 
 use anyhow::Context;
 use serde::Serialize;
@@ -13,9 +13,8 @@ use serde::Serialize;
 use crate::data::{LoadOptions, PreprocessConfig, load_dataset, source_for};
 use crate::generate::{TokenModel, default_model};
 use crate::models::load_model;
-use crate::quality::{
-    HeldOut, Judge, LikeOptions, RealFigures, TuneQuality, generate_like, metre_counts,
-};
+use crate::quality::sweep::{PER_METRE_MIN, SweepOptions, SweepPoint, TuneWriter, sweep};
+use crate::quality::{HeldOut, Judge, LikeOptions, RealFigures, metre_counts};
 
 /// What `eval --model` needs from the command line.
 pub struct ModelEval<'a> {
@@ -35,43 +34,11 @@ pub struct ModelEval<'a> {
     pub json: Option<&'a Path>,
 }
 
-/// One line of the result.
-#[derive(Debug, Serialize)]
-struct Row {
-    model: String,
-    temperature: f32,
-    rng_seed: u64,
-    quality: TuneQuality,
-    /// Distinct 4-note (interval, duration) patterns over all patterns of the set: higher is
-    /// more diverse.
-    diversity: Option<f64>,
-    mean_overlap: Option<f64>,
-    /// The judge within each metre with at least [`PER_METRE_MIN`] held-out tunes: (metre,
-    /// boosted trees' accuracy).
-    per_metre: Vec<(String, f64)>,
-    seconds: f64,
-}
-
-/// The fewest held-out tunes of a metre for a judge of that metre alone.
-const PER_METRE_MIN: usize = 30;
-
-/// The pieces of `pieces` in `metre`.
-fn in_metre(
-    pieces: &[crate::music::Piece],
-    metre: crate::music::Metre,
-) -> Vec<crate::music::Piece> {
-    pieces
-        .iter()
-        .filter(|p| crate::music::Metre::of(p.initial_time_signature()) == Ok(metre))
-        .cloned()
-        .collect()
-}
-
 #[derive(Debug, Serialize)]
 struct Output {
     reference: RealFigures,
     metres: Vec<(String, usize)>,
-    rows: Vec<Row>,
+    rows: Vec<SweepPoint>,
 }
 
 fn model_of(name: &str) -> anyhow::Result<TokenModel> {
@@ -146,78 +113,32 @@ pub fn run(args: &ModelEval<'_>) -> anyhow::Result<ExitCode> {
         "run",
         "copy"
     )?;
-    let mut rows = Vec::new();
+    let mut models = Vec::new();
     for name in args.models {
-        let model = model_of(name).with_context(|| format!("model {name}"))?;
-        for &temperature in args.temperatures {
-            for &seed in args.seeds {
-                let start = Instant::now();
-                let options = LikeOptions {
-                    temperature,
-                    rng_seed: seed,
-                    ..like.clone()
-                };
-                let tunes = generate_like(&model, judge.real(), &options)?;
-                let quality = judge
-                    .judge_tunes(&tunes, seed)
-                    .map_err(|e| anyhow::anyhow!("judging {name}: {e}"))?;
-                let assessment = crate::quality::assess(&tunes, judge.real());
-                let mut row = Row {
-                    per_metre: Vec::new(),
-                    model: name.clone(),
-                    temperature,
-                    rng_seed: seed,
-                    diversity: crate::quality::pattern_diversity(&tunes, 4),
-                    mean_overlap: assessment.mean_overlap,
-                    quality,
-                    seconds: start.elapsed().as_secs_f64(),
-                };
-                for (metre, real_count) in metre_counts(judge.real()).values() {
-                    if *real_count < PER_METRE_MIN {
-                        continue;
-                    }
-                    let ours: Vec<_> = in_metre(&tunes, *metre);
-                    let theirs: Vec<_> = in_metre(judge.real(), *metre);
-                    let config = crate::eval::JudgeConfig {
-                        bars: Some(args.bars),
-                        seed,
-                        ..crate::eval::JudgeConfig::default()
-                    };
-                    if let Ok(r) = crate::eval::two_sample_test(&ours, &theirs, &config) {
-                        row.per_metre
-                            .push((metre.to_string(), r.nonlinear.accuracy));
-                    }
-                }
-                let q = &row.quality;
-                writeln!(
-                    out,
-                    "{:<24} {:>5.2} {:>4} {:>6.1}% {:>6.1}% {:>7} {:>6.1} {:>6.2} {:>6.1} {:>7} {:>7} {:>5} {:>5}",
-                    short(name),
-                    temperature,
-                    seed,
-                    100.0 * q.judge_accuracy,
-                    100.0 * q.judge_linear_accuracy,
-                    row.mean_overlap.map_or("-".into(), |o| format!("{o:.3}")),
-                    q.shape.pitch_range,
-                    q.shape.notes_per_bar,
-                    q.shape.bars,
-                    percent(q.phrase_repetition),
-                    row.diversity.map_or("-".into(), |d| format!("{d:.3}")),
-                    q.copy_longest_run,
-                    q.copy_flagged,
-                )?;
-                if !row.per_metre.is_empty() {
-                    let parts: Vec<String> = row
-                        .per_metre
-                        .iter()
-                        .map(|(m, a)| format!("{m} {:.1}%", 100.0 * a))
-                        .collect();
-                    writeln!(out, "{:<24}   judge per metre: {}", "", parts.join(", "))?;
-                }
-                rows.push(row);
-            }
-        }
+        models.push((
+            name.clone(),
+            model_of(name).with_context(|| format!("model {name}"))?,
+        ));
     }
+    let writers: Vec<(String, &dyn TuneWriter)> = models
+        .iter()
+        .map(|(name, model)| (name.clone(), model as &dyn TuneWriter))
+        .collect();
+    let options = SweepOptions {
+        temperatures: args.temperatures.to_vec(),
+        seeds: args.seeds.to_vec(),
+        per_metre_min: Some(PER_METRE_MIN),
+    };
+    let mut written = Ok(());
+    let rows = sweep(&judge, &writers, &options, |row| {
+        written = print_row(&mut out, row);
+        if written.is_ok() {
+            ControlFlow::Continue(())
+        } else {
+            ControlFlow::Break(())
+        }
+    })?;
+    written?;
     writeln!(
         out,
         "judge: cross-validated accuracy of boosted trees telling the generated tunes from the \
@@ -235,6 +156,37 @@ pub fn run(args: &ModelEval<'_>) -> anyhow::Result<ExitCode> {
             .with_context(|| format!("writing {}", path.display()))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints one model, temperature and seed.
+fn print_row(out: &mut impl Write, row: &SweepPoint) -> std::io::Result<()> {
+    let q = &row.quality;
+    writeln!(
+        out,
+        "{:<24} {:>5.2} {:>4} {:>6.1}% {:>6.1}% {:>7} {:>6.1} {:>6.2} {:>6.1} {:>7} {:>7} {:>5} {:>5}",
+        short(&row.model),
+        row.temperature,
+        row.rng_seed,
+        100.0 * q.judge_accuracy,
+        100.0 * q.judge_linear_accuracy,
+        row.mean_overlap.map_or("-".into(), |o| format!("{o:.3}")),
+        q.shape.pitch_range,
+        q.shape.notes_per_bar,
+        q.shape.bars,
+        percent(q.phrase_repetition),
+        row.diversity.map_or("-".into(), |d| format!("{d:.3}")),
+        q.copy_longest_run,
+        q.copy_flagged,
+    )?;
+    if !row.per_metre.is_empty() {
+        let parts: Vec<String> = row
+            .per_metre
+            .iter()
+            .map(|(m, a)| format!("{m} {:.1}%", 100.0 * a))
+            .collect();
+        writeln!(out, "{:<24}   judge per metre: {}", "", parts.join(", "))?;
+    }
+    Ok(())
 }
 
 fn percent(value: Option<f64>) -> String {

@@ -58,6 +58,11 @@ pub enum TrainMessage {
         quality: Box<TuneQuality>,
         /// The held-out tunes' own figures (the targets).
         reference: Box<RealFigures>,
+        /// Whether this epoch's generator is the run's best by the judge so far (lowest
+        /// accuracy among the epochs with no tune flagged for copying; kept as
+        /// [`BEST_WEIGHTS`] when the run has a folder). The generator weights sent next, at
+        /// the same step, are this generator.
+        best: bool,
     },
     /// A sample generated at the end of an epoch.
     Sample {
@@ -544,6 +549,12 @@ impl EpochJudge {
                 )));
             }
         };
+        // A generator that copies training tunes does not win, however it fools the judge.
+        let best =
+            quality.copy_flagged == 0 && self.best.is_none_or(|b| quality.judge_accuracy < b);
+        if best {
+            self.best = Some(quality.judge_accuracy);
+        }
         if let Some(dir) = run_dir {
             let line = serde_json::json!({ "epoch": epoch, "step": step, "quality": &quality });
             let appended = std::fs::OpenOptions::new()
@@ -557,9 +568,7 @@ impl EpochJudge {
                     dir.join(JUDGE_FILE).display()
                 )));
             }
-            // A generator that copies training tunes does not win, however it fools the judge.
-            if quality.copy_flagged == 0 && self.best.is_none_or(|b| quality.judge_accuracy < b) {
-                self.best = Some(quality.judge_accuracy);
+            if best {
                 let origin = format!("best by the judge: epoch {epoch}, step {step}");
                 let path = dir.join(BEST_WEIGHTS);
                 let saved = path
@@ -581,6 +590,7 @@ impl EpochJudge {
             step,
             quality: Box::new(quality),
             reference: Box::new(self.judge.reference().clone()),
+            best,
         });
     }
 }

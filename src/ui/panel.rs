@@ -28,13 +28,10 @@ pub enum AppAction {
         /// Where to start, in seconds of the piece at its own tempo.
         from_seconds: f64,
     },
-    /// Generate with this model from now on (e.g. the newest weights of a training run).
-    UseModel {
-        /// The model.
-        model: Arc<TokenModel>,
-        /// Which model it is, in words (status bar and Generate panel).
-        label: String,
-    },
+    /// Offer this model to the Generate panel (a training run's best or newest weights): it
+    /// replaces the model of its kind, and is used when that kind is chosen (see
+    /// [`super::generate::ModelChoices`]).
+    OfferModel(ModelOffer),
     /// Load this data set as the studio's one data set (the Dataset panel owns it; the
     /// Train and Evaluate panels read it from [`PanelContext::dataset`]).
     LoadDataset(DataSource),
@@ -47,10 +44,48 @@ impl std::fmt::Debug for AppAction {
                 piece,
                 from_seconds,
             } => write!(f, "Play({:?} from {from_seconds} s)", piece.title),
-            AppAction::UseModel { label, .. } => write!(f, "UseModel({label})"),
+            AppAction::OfferModel(offer) => {
+                write!(f, "OfferModel({:?}: {})", offer.kind, offer.label)
+            }
             AppAction::LoadDataset(source) => write!(f, "LoadDataset({source})"),
         }
     }
+}
+
+/// The kinds of model the studio generates with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ModelKind {
+    /// The model shipped with the studio (`models/default/`).
+    BuiltIn,
+    /// The training run's generator the judge liked best (lowest accuracy, no copying).
+    RunBest,
+    /// The training run's newest generator weights.
+    RunLatest,
+}
+
+impl ModelKind {
+    /// Every kind, in the order offered.
+    pub const ALL: [ModelKind; 3] = [ModelKind::BuiltIn, ModelKind::RunBest, ModelKind::RunLatest];
+
+    /// A short name for buttons and cards.
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::BuiltIn => "built-in model",
+            ModelKind::RunBest => "run's best",
+            ModelKind::RunLatest => "run's latest",
+        }
+    }
+}
+
+/// A model the studio can generate with, and what it is.
+#[derive(Clone)]
+pub struct ModelOffer {
+    /// Which kind.
+    pub kind: ModelKind,
+    /// Which model it is, in words (e.g. "best of run-1700000000 by the judge: epoch 3").
+    pub label: String,
+    /// The model.
+    pub model: Arc<TokenModel>,
 }
 
 /// What a panel may touch while it polls or draws.
@@ -67,6 +102,8 @@ pub struct PanelContext<'a> {
     pub dataset: Option<Arc<Dataset>>,
     /// The model the studio generates with, if any.
     pub model: Option<Arc<TokenModel>>,
+    /// Every model the studio offers (the built-in one, a training run's best and latest).
+    pub models: Vec<ModelOffer>,
 }
 
 impl PanelContext<'_> {
@@ -93,6 +130,8 @@ pub struct Shared {
     pub dataset: Option<Arc<Dataset>>,
     /// The model in use.
     pub model: Option<Arc<TokenModel>>,
+    /// Every model offered.
+    pub models: Vec<ModelOffer>,
 }
 
 impl Shared {
@@ -105,6 +144,7 @@ impl Shared {
             actions: &mut self.actions,
             dataset: self.dataset.clone(),
             model: self.model.clone(),
+            models: self.models.clone(),
         }
     }
 }
@@ -125,12 +165,13 @@ pub trait Panel {
 impl Panel for super::train::TrainPanel {
     fn poll(&mut self, cx: &mut PanelContext<'_>) {
         super::train::TrainPanel::poll(self, cx.egui, cx.notify);
-        if let Some((step, weights)) = self.take_new_weights() {
+        for (kind, label, weights) in self.take_new_models() {
             match crate::generate::LstmEngine::new((*weights).clone()) {
-                Ok(engine) => cx.actions.push(AppAction::UseModel {
+                Ok(engine) => cx.actions.push(AppAction::OfferModel(ModelOffer {
+                    kind,
+                    label,
                     model: Arc::new(TokenModel::Lstm(engine)),
-                    label: format!("training run, step {step}"),
-                }),
+                })),
                 Err(e) => cx.notify.error(e.to_string()),
             }
         }

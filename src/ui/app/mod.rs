@@ -276,6 +276,7 @@ impl StudioApp {
     fn poll_panels(&mut self, ctx: &egui::Context) {
         self.shared.dataset = self.panels.dataset.dataset().cloned();
         self.shared.model = self.panels.generate.model();
+        self.shared.models = self.panels.generate.models().offers().to_vec();
         let mut cx = self.shared.context(ctx);
         Panel::poll(&mut self.playback, &mut cx);
         for tab in Tab::ALL {
@@ -293,9 +294,7 @@ impl StudioApp {
                 } => self
                     .playback
                     .play(&piece, from_seconds, &mut self.shared.notifications),
-                AppAction::UseModel { model, label } => {
-                    self.panels.generate.set_model(model, label);
-                }
+                AppAction::OfferModel(offer) => self.panels.generate.offer_model(offer),
                 AppAction::LoadDataset(source) => self.panels.dataset.load_source(ctx, source),
             }
         }

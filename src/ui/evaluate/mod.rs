@@ -11,17 +11,28 @@
 //! This file holds the state, the background work and the panel's frame; [`words`] puts the
 //! judge, the copy check and the summary in words, [`plots`] draws the heatmaps and curves.
 //! The melodies compared come from [`crate::quality::continuation_sets`].
+//!
+//! Above the report, the temperature sweep ([`sweep`], drawn by [`sweep_view`]) compares the
+//! studio's models (the built-in one, a training run's best and latest) on the
+//! quality-diversity curve, as `gan-studio eval --sweep` does.
 
 mod plots;
+mod sweep;
+mod sweep_view;
 mod words;
+
+pub use sweep::{SweepPlan, SweepResult};
+
+use std::sync::Arc;
 
 use egui::Ui;
 
 use crate::eval::{
     CompareOptions, CopyCheck, CopyIndex, Feature, JudgeConfig, Report, evaluate, two_sample_test,
 };
+use crate::generate::TokenModel;
 use crate::music::Piece;
-use crate::quality::{ContinuationSets, continuation_sets};
+use crate::quality::{ContinuationSets, HeldOut, continuation_sets};
 
 use super::job::{Job, Poll};
 use super::panel::{Panel, PanelContext};
@@ -42,6 +53,8 @@ pub struct EvaluatePanel {
     sets: Option<Job<ContinuationSets>>,
     feature: Feature,
     curves: CurveKind,
+    /// The temperature sweep.
+    sweep: sweep::SweepState,
 }
 
 impl Default for EvaluatePanel {
@@ -61,6 +74,7 @@ impl EvaluatePanel {
             sets: None,
             feature: Feature::PitchRange,
             curves: CurveKind::Values,
+            sweep: sweep::SweepState::default(),
         }
     }
 
@@ -159,6 +173,66 @@ impl EvaluatePanel {
         }
     }
 
+    /// Starts a temperature sweep of `models` (name, model) against the held-out tunes
+    /// `held` on a background job (a running sweep is cancelled). `ctx` gets a repaint after
+    /// every point measured.
+    pub fn start_sweep(
+        &mut self,
+        ctx: &egui::Context,
+        held: HeldOut,
+        models: Vec<(String, Arc<TokenModel>)>,
+        plan: SweepPlan,
+    ) {
+        self.sweep.start(ctx, move || Ok(held), models, plan);
+    }
+
+    /// Whether a temperature sweep is running.
+    pub fn is_sweeping(&self) -> bool {
+        self.sweep.is_running()
+    }
+
+    /// Asks a running sweep to stop after the point under way.
+    pub fn cancel_sweep(&mut self) {
+        self.sweep.cancel();
+    }
+
+    /// The last sweep's result, if any.
+    pub fn sweep_result(&self) -> Option<&SweepResult> {
+        self.sweep.result.as_ref()
+    }
+
+    /// Takes the sweep's result if its job is done; the error to tell when it failed.
+    #[must_use]
+    pub fn poll_sweep(&mut self) -> Option<String> {
+        self.sweep.poll()
+    }
+
+    /// The sweep's settings and button, then its charts once there is a result.
+    pub fn sweep_ui(&mut self, ui: &mut Ui, cx: &mut PanelContext<'_>) {
+        let chosen = sweep_view::controls_ui(ui, &mut self.sweep, &cx.models, cx.dataset.is_some());
+        if let Some(chosen) = chosen {
+            match cx.dataset.clone() {
+                Some(dataset) => {
+                    let models = chosen
+                        .into_iter()
+                        .map(|o| (o.kind.name().to_owned(), o.model))
+                        .collect();
+                    let plan = self.sweep.plan.clone();
+                    self.sweep.start_on_dataset(cx.egui, dataset, models, plan);
+                }
+                None => cx.notify.info("the sweep needs a loaded data set"),
+            }
+        }
+        self.sweep_result_ui(ui);
+    }
+
+    /// The last sweep's charts (nothing before the first sweep).
+    pub fn sweep_result_ui(&self, ui: &mut Ui) {
+        if let Some(result) = &self.sweep.result {
+            sweep_view::result_ui(ui, result);
+        }
+    }
+
     /// Continues the first bar of up to 100 held-out melodies of `cx.dataset` with
     /// `cx.model` in the background, then compares them with the real melodies.
     pub fn start_evaluation(&mut self, cx: &mut PanelContext<'_>) {
@@ -200,9 +274,17 @@ impl EvaluatePanel {
         }
     }
 
-    /// Draws the report (or says there is none yet).
+    /// Draws the report (or says there is none yet) in its own scroll area.
     pub fn report_ui(&mut self, ui: &mut Ui) {
         ui.heading("Evaluate");
+        egui::ScrollArea::vertical()
+            .id_salt("evaluate-scroll")
+            .show(ui, |ui| self.report_contents_ui(ui));
+    }
+
+    /// Draws the report (or says there is none yet).
+    fn report_contents_ui(&mut self, ui: &mut Ui) {
+        ui.strong("Continuations of held-out melodies");
         ui.label(
             "How close are the generated melodies to the data set? Each measure is computed \
              for every melody and the two groups are compared.",
@@ -225,24 +307,20 @@ impl EvaluatePanel {
         let mut feature = self.feature;
         let mut curves = self.curves;
         let judge_note = self.judge_note.as_deref();
-        egui::ScrollArea::vertical()
-            .id_salt("evaluate-scroll")
-            .show(ui, |ui| {
-                words::judge_ui(ui, report.judge.as_ref(), judge_note);
-                if let Some(copy) = &report.copy {
-                    words::copy_ui(ui, copy);
-                }
-                ui.separator();
-                words::summary_ui(ui, report);
-                ui.separator();
-                plots::transitions_ui(ui, report);
-                ui.separator();
-                plots::pitch_histogram_ui(ui, report);
-                ui.separator();
-                plots::curves_ui(ui, report, &mut feature, &mut curves);
-                ui.separator();
-                plots::features_table_ui(ui, report);
-            });
+        words::judge_ui(ui, report.judge.as_ref(), judge_note);
+        if let Some(copy) = &report.copy {
+            words::copy_ui(ui, copy);
+        }
+        ui.separator();
+        words::summary_ui(ui, report);
+        ui.separator();
+        plots::transitions_ui(ui, report);
+        ui.separator();
+        plots::pitch_histogram_ui(ui, report);
+        ui.separator();
+        plots::curves_ui(ui, report, &mut feature, &mut curves);
+        ui.separator();
+        plots::features_table_ui(ui, report);
         self.feature = feature;
         self.curves = curves;
     }
@@ -254,9 +332,13 @@ impl Panel for EvaluatePanel {
         if let Some(error) = self.poll_report() {
             cx.notify.error(error);
         }
+        if let Some(error) = self.poll_sweep() {
+            cx.notify.error(error);
+        }
     }
 
     fn panel_ui(&mut self, ui: &mut Ui, cx: &mut PanelContext<'_>) {
+        ui.heading("Evaluate");
         ui.horizontal_wrapped(|ui| {
             let busy = self.is_busy();
             if ui
@@ -276,7 +358,13 @@ impl Panel for EvaluatePanel {
                 ui.spinner();
             }
         });
-        self.report_ui(ui);
+        egui::ScrollArea::vertical()
+            .id_salt("evaluate-scroll")
+            .show(ui, |ui| {
+                self.sweep_ui(ui, cx);
+                ui.separator();
+                self.report_contents_ui(ui);
+            });
     }
 }
 

@@ -9,6 +9,7 @@ use egui_kittest::kittest::Queryable;
 use super::words::percent;
 use super::*;
 use crate::music::{Note, Pitch, Velocity};
+use std::sync::Arc;
 
 fn melody(pitches: &[u8]) -> Piece {
     let notes = pitches
@@ -147,4 +148,98 @@ fn the_judge_and_the_copy_check_are_put_in_plain_words() {
          melodies: 4 notes (on average 3.0).",
     );
     harness.get_by_label("0 of 2 melodies copy 16 notes or more in a row.");
+}
+
+#[test]
+fn a_temperature_sweep_is_charted_with_its_copy_figures() {
+    use crate::quality::LikeOptions;
+    use crate::quality::sweep::SweepOptions;
+
+    let held = crate::quality::sweep::tests::demo_held_out(2);
+    let model = Arc::new(crate::generate::default_model().unwrap());
+    let plan = SweepPlan {
+        like: LikeOptions {
+            tunes: 12,
+            bars: 2,
+            ..LikeOptions::default()
+        },
+        options: SweepOptions {
+            temperatures: vec![0.8, 1.2],
+            seeds: vec![0, 1],
+            per_metre_min: None,
+        },
+    };
+    let mut harness = Harness::builder()
+        .with_size([700.0, 1600.0])
+        .build_ui_state(
+            |ui, panel: &mut EvaluatePanel| {
+                assert_eq!(panel.poll_sweep(), None);
+                panel.sweep_result_ui(ui);
+            },
+            EvaluatePanel::new(),
+        );
+    harness.run();
+    assert!(
+        harness
+            .query_by_label("Quality against diversity")
+            .is_none()
+    );
+    let ctx = harness.ctx.clone();
+    harness
+        .state_mut()
+        .start_sweep(&ctx, held, vec![("built-in model".to_owned(), model)], plan);
+    assert!(harness.state().is_sweeping());
+    let start = Instant::now();
+    while harness.state().is_sweeping() {
+        assert!(
+            start.elapsed() < Duration::from_secs(120),
+            "sweep did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+        harness.step();
+    }
+    harness.run();
+    let result = harness.state().sweep_result().unwrap();
+    assert!(!result.cancelled);
+    assert_eq!(result.curves.len(), 1);
+    let points = &result.curves[0].points;
+    assert_eq!(
+        points.iter().map(|p| p.temperature).collect::<Vec<_>>(),
+        [0.8, 1.2]
+    );
+    assert!(points.iter().all(|p| p.seeds == 2 && p.diversity.is_some()));
+    assert!(result.real_diversity.is_some());
+    harness.get_by_label("Quality against diversity");
+    harness.get_by_label_contains("Lower and further right is better");
+    harness.get_by_label_contains("A model that wins by copying does not");
+    harness.get_by_label("Copied from training tunes?");
+    harness.get_by_label("longest copied run");
+    // In each chart's legend, and in the copy table's two rows (one per temperature).
+    assert_eq!(harness.get_all_by_label("built-in model").count(), 4);
+    harness.get_by_label("0.8");
+    let flagged = format!("{} of {}", points[1].copy_flagged, points[1].tunes);
+    assert!(harness.get_all_by_label(&flagged).count() >= 1);
+}
+
+#[test]
+fn a_sweep_can_be_cancelled() {
+    let held = crate::quality::sweep::tests::demo_held_out(2);
+    let model = Arc::new(crate::generate::default_model().unwrap());
+    let mut plan = SweepPlan::default();
+    plan.like.tunes = 12;
+    plan.like.bars = 2;
+    let mut panel = EvaluatePanel::new();
+    let ctx = egui::Context::default();
+    panel.start_sweep(&ctx, held, vec![("built-in model".to_owned(), model)], plan);
+    panel.cancel_sweep();
+    let start = Instant::now();
+    while panel.is_sweeping() {
+        assert!(start.elapsed() < Duration::from_secs(60), "did not stop");
+        std::thread::sleep(Duration::from_millis(10));
+        assert_eq!(panel.poll_sweep(), None);
+    }
+    let result = panel.sweep_result().unwrap();
+    assert!(result.cancelled);
+    // Stopped after the first of the five temperatures.
+    assert_eq!(result.curves[0].points.len(), 1);
 }

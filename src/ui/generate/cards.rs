@@ -45,6 +45,14 @@ impl GeneratePanel {
                             .small()
                             .weak(),
                     );
+                    if let Some((kind, label)) = &card.model {
+                        ui.label(
+                            egui::RichText::new(format!("by the {}", kind.name()))
+                                .small()
+                                .weak(),
+                        )
+                        .on_hover_text(label);
+                    }
                     if ui.small_button("▶ Play").clicked() {
                         let piece = card.generated.piece.clone();
                         let from = piece.first_onset_seconds();

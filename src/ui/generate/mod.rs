@@ -4,9 +4,11 @@
 //! request wins); [`view`] draws the settings, [`cards`] the results.
 
 mod cards;
+mod choice;
 mod settings;
 mod view;
 
+pub use choice::ModelChoices;
 pub use settings::GenerateSettings;
 
 use std::sync::Arc;
@@ -19,7 +21,7 @@ use crate::music::{Key, Metre, Note, Pitch, TempoMap, Tick, TimeSignature};
 
 use super::job::{Job, Poll};
 use super::notify::Notifications;
-use super::panel::{Panel, PanelContext};
+use super::panel::{ModelKind, ModelOffer, Panel, PanelContext};
 
 /// Where the seed comes from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -69,12 +71,13 @@ struct Card {
     generated: Generated,
     /// Where the seed started in the document (the variation is placed there on accept).
     origin: Tick,
+    /// Which model wrote it: its kind and label.
+    model: Option<(ModelKind, String)>,
 }
 
 /// The Generate panel's state.
 pub struct GeneratePanel {
-    model: Option<Arc<TokenModel>>,
-    model_label: String,
+    models: ModelChoices,
     source: SeedSource,
     typed: String,
     rng_seed: u64,
@@ -93,6 +96,8 @@ pub struct GeneratePanel {
     low: u8,
     high: u8,
     running: Option<Job<Outcome>>,
+    /// Which model the running job uses: its kind and label.
+    running_model: Option<(ModelKind, String)>,
     queued: Option<Request>,
     cards: Vec<Card>,
     region_choices: Option<(std::ops::Range<Tick>, usize, Vec<Vec<Note>>)>,
@@ -103,8 +108,7 @@ pub struct GeneratePanel {
 impl Default for GeneratePanel {
     fn default() -> Self {
         GeneratePanel {
-            model: None,
-            model_label: "loading the built-in model…".to_owned(),
+            models: ModelChoices::default(),
             source: SeedSource::Roll,
             typed: "67 _ 67 _ 65 64 _ _ 62 _ _ _ 60 _ _ _".to_owned(),
             rng_seed: 1,
@@ -121,6 +125,7 @@ impl Default for GeneratePanel {
             low: 55,
             high: 84,
             running: None,
+            running_model: None,
             queued: None,
             cards: Vec::new(),
             region_choices: None,
@@ -131,15 +136,34 @@ impl Default for GeneratePanel {
 }
 
 impl GeneratePanel {
-    /// Uses `model` from now on; `label` says which model it is (status bar and panel).
+    /// Offers `model` as the built-in model; `label` says which model it is (status bar and
+    /// panel). It is used unless a run's best is offered or the user chose another.
     pub fn set_model(&mut self, model: Arc<TokenModel>, label: impl Into<String>) {
-        self.model = Some(model);
-        self.model_label = label.into();
+        self.offer_model(ModelOffer {
+            kind: ModelKind::BuiltIn,
+            label: label.into(),
+            model,
+        });
+    }
+
+    /// Offers a model (a training run's best or latest weights, see [`ModelChoices`]).
+    pub fn offer_model(&mut self, offer: ModelOffer) {
+        self.models.offer(offer);
+    }
+
+    /// Uses the model of `kind` from now on; `false` when none is offered.
+    pub fn choose_model(&mut self, kind: ModelKind) -> bool {
+        self.models.choose(kind)
+    }
+
+    /// The models offered and the one chosen.
+    pub fn models(&self) -> &ModelChoices {
+        &self.models
     }
 
     /// The model in use, if any.
     pub fn model(&self) -> Option<Arc<TokenModel>> {
-        self.model.clone()
+        self.models.model()
     }
 
     /// Generates from nothing (no seed) from now on.
@@ -147,15 +171,22 @@ impl GeneratePanel {
         self.source = SeedSource::Nothing;
     }
 
-    /// Says why there is no model.
+    /// Says why there is no built-in model.
     pub fn set_model_missing(&mut self, why: impl Into<String>) {
-        self.model = None;
-        self.model_label = why.into();
+        self.models.set_missing(why);
     }
 
     /// Which model is in use, in words.
     pub fn model_label(&self) -> &str {
-        &self.model_label
+        self.models.label()
+    }
+
+    /// Which kind of model wrote each variation on show.
+    pub fn variation_models(&self) -> Vec<Option<ModelKind>> {
+        self.cards
+            .iter()
+            .map(|c| c.model.as_ref().map(|m| m.0))
+            .collect()
     }
 
     /// The variations on show (for tests).
@@ -298,10 +329,11 @@ impl GeneratePanel {
             self.queued = Some(request);
             return;
         }
-        let Some(model) = self.model.clone() else {
-            notify.error(format!("no model: {}", self.model_label));
+        let Some(model) = self.models.model() else {
+            notify.error(format!("no model: {}", self.models.label()));
             return;
         };
+        self.running_model = self.models.chosen().map(|o| (o.kind, o.label.clone()));
         self.started = Some(std::time::Instant::now());
         self.running = Some(Job::spawn(ctx, "generate", move || run(&model, request)));
     }
@@ -322,9 +354,14 @@ impl GeneratePanel {
         self.last_seconds = self.started.take().map(|s| s.elapsed().as_secs_f64());
         match outcome {
             Ok(Output::Variations { list, origin }) => {
+                let model = self.running_model.take();
                 self.cards = list
                     .into_iter()
-                    .map(|generated| Card { generated, origin })
+                    .map(|generated| Card {
+                        generated,
+                        origin,
+                        model: model.clone(),
+                    })
                     .collect();
             }
             Ok(Output::Region {

@@ -2,12 +2,13 @@
 
 use super::{GeneratePanel, SeedSource};
 use crate::music::{Key, Metre, Pitch};
+use crate::ui::panel::ModelKind;
 use crate::ui::panel::PanelContext;
 
 impl GeneratePanel {
     /// The model line, the seed, sampling and shape settings, and the Generate buttons.
     pub(super) fn settings_ui(&mut self, ui: &mut egui::Ui, cx: &mut PanelContext<'_>) {
-        ui.label(egui::RichText::new(format!("Model: {}", self.model_label)).small());
+        self.model_ui(ui);
         ui.add_space(4.0);
         self.seed_ui(ui);
         ui.separator();
@@ -18,7 +19,7 @@ impl GeneratePanel {
         ui.horizontal(|ui| {
             let generate_button = ui
                 .add_enabled(
-                    self.model.is_some(),
+                    self.models.chosen().is_some(),
                     egui::Button::new(egui::RichText::new("✦ Generate").strong()),
                 )
                 .on_hover_text("Continue the seed: one card per variation (G)");
@@ -30,7 +31,7 @@ impl GeneratePanel {
             }
             if ui
                 .add_enabled(
-                    self.model.is_some() && cx.doc.selection_span().is_some(),
+                    self.models.chosen().is_some() && cx.doc.selection_span().is_some(),
                     egui::Button::new("Regenerate selected bar(s)"),
                 )
                 .on_hover_text(
@@ -53,6 +54,48 @@ impl GeneratePanel {
                 egui::RichText::new(format!("generated in {:.1} ms", seconds * 1e3))
                     .small()
                     .weak(),
+            );
+        }
+    }
+
+    /// The model choice: the built-in model, the run's best by the judge, its latest weights
+    /// (those offered), and which one generates.
+    fn model_ui(&mut self, ui: &mut egui::Ui) {
+        ui.horizontal_wrapped(|ui| {
+            ui.strong("Model");
+            let chosen = self.models.chosen_kind();
+            for kind in ModelKind::ALL {
+                let offer = self.models.get(kind);
+                let hover = offer.map_or_else(
+                    || match kind {
+                        ModelKind::BuiltIn => "The built-in model is not available".to_owned(),
+                        _ => "Appears once a training run has made it (Train panel)".to_owned(),
+                    },
+                    |o| o.label.clone(),
+                );
+                let enabled = offer.is_some();
+                if ui
+                    .add_enabled(
+                        enabled,
+                        egui::RadioButton::new(chosen == Some(kind), kind.name()),
+                    )
+                    .on_hover_text(hover)
+                    .on_disabled_hover_text("not available yet")
+                    .clicked()
+                {
+                    self.models.choose(kind);
+                }
+            }
+        });
+        ui.label(egui::RichText::new(format!("Generating with: {}", self.models.label())).small());
+        if self.models.get(ModelKind::RunLatest).is_some() && !self.models.is_by_hand() {
+            ui.label(
+                egui::RichText::new(
+                    "The run's best by the judge is used by default: its latest weights may \
+                     have collapsed.",
+                )
+                .small()
+                .weak(),
             );
         }
     }

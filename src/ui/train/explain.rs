@@ -74,6 +74,19 @@ const EXPLANATIONS: &[(&str, &str)] = &[
          training blew up at that step).",
     ),
     (
+        "Is the GAN helping? (the judge)",
+        "After every epoch G writes tunes from nothing and a judge that never saw them tries \
+         to tell them from real folk tunes it did not train on: 50% means it cannot tell, \
+         100% that it always can. Lower is better. The dotted green line is where the \
+         adversarial phase started (the last epoch of the MLE model, trained on next-note \
+         prediction only). Watch whether the judge's line goes below it (the GAN makes the \
+         tunes more convincing) or climbs above it, towards 100% (the GAN makes them worse, \
+         often by collapsing onto one repeated note). The copying chart just below keeps it \
+         honest: a generator that fools the judge by copying training tunes has not won, so \
+         watch for tunes flagged for copying. The Generate panel plays the run's best epoch \
+         by the judge, not its latest, so a collapse at the end never replaces a good model.",
+    ),
+    (
         "Samples and mode collapse",
         "At the end of every pass over the data (an epoch) G writes a short melody: play them \
          in order to hear it improve. If the recent samples all sound alike, or keep \

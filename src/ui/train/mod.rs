@@ -34,6 +34,7 @@ use quality::QualityHistory;
 pub use history::SampleEntry;
 
 use super::charts::{DEFAULT_SMOOTHING, Diversity};
+use super::panel::ModelKind;
 use crate::data::Dataset;
 use crate::data::fetch;
 use crate::model::weights::GeneratorWeights;
@@ -123,8 +124,12 @@ pub struct TrainPanel {
     samples: Vec<SampleEntry>,
     diversity: Option<Diversity>,
     dialog: super::picker::FilePicker<Pick>,
-    /// The newest generator weights the worker published, not yet taken.
-    new_weights: Option<(u64, Arc<GeneratorWeights>)>,
+    /// Generator weights the worker published, not yet offered to the Generate panel: the
+    /// run's best by the judge and its newest, each with its label.
+    new_models: Vec<(ModelKind, String, Arc<GeneratorWeights>)>,
+    /// The step of the last generator the judge called the run's best, with its epoch and
+    /// accuracy, until its weights arrive.
+    pending_best: Option<(u64, u64, f64)>,
     /// Where runs train: the CPU, wgpu, or the GPU when there is one.
     backend: BackendChoice,
     /// The backend the current (or last) run reported, e.g. "cpu (flex)".
@@ -158,7 +163,8 @@ impl TrainPanel {
             samples: Vec::new(),
             diversity: None,
             dialog: super::picker::FilePicker::new("train"),
-            new_weights: None,
+            new_models: Vec::new(),
+            pending_best: None,
             backend: BackendChoice::Auto,
             backend_in_use: None,
         };
@@ -166,10 +172,52 @@ impl TrainPanel {
         panel
     }
 
-    /// The newest generator weights published by the running training (at each epoch end,
-    /// checkpoint and finish), once: the Generate panel uses them while training goes on.
-    pub fn take_new_weights(&mut self) -> Option<(u64, Arc<GeneratorWeights>)> {
-        self.new_weights.take()
+    /// The generators published by the running training since the last call, each once,
+    /// with its kind and label: its newest weights (at each epoch end, checkpoint and
+    /// finish) and, when the judge liked an epoch's generator best so far, that one. The
+    /// Generate panel offers them while training goes on.
+    pub fn take_new_models(&mut self) -> Vec<(ModelKind, String, Arc<GeneratorWeights>)> {
+        std::mem::take(&mut self.new_models)
+    }
+
+    /// The current (or last) run's folder name, for the models' labels.
+    fn run_name(&self) -> String {
+        self.run_dir
+            .as_deref()
+            .and_then(Path::file_name)
+            .map_or_else(
+                || "the run".to_owned(),
+                |n| n.to_string_lossy().into_owned(),
+            )
+    }
+
+    /// Takes generator weights published at `step`: they are the run's newest, and its best
+    /// when the judge said so at that step.
+    fn offer_weights(&mut self, step: u64, weights: Arc<GeneratorWeights>) {
+        let run = self.run_name();
+        if let Some((best_step, epoch, accuracy)) = self.pending_best
+            && best_step == step
+        {
+            self.pending_best = None;
+            self.new_models
+                .retain(|(kind, ..)| *kind != ModelKind::RunBest);
+            self.new_models.push((
+                ModelKind::RunBest,
+                format!(
+                    "best of {run} by the judge (epoch {epoch}, step {step}: told apart {:.0}% \
+                     of the time)",
+                    100.0 * accuracy
+                ),
+                Arc::clone(&weights),
+            ));
+        }
+        self.new_models
+            .retain(|(kind, ..)| *kind != ModelKind::RunLatest);
+        self.new_models.push((
+            ModelKind::RunLatest,
+            format!("latest weights of {run} (step {step})"),
+            weights,
+        ));
     }
 
     /// Where data sets are cached (`None`: no cache). The default is the per-user cache.

@@ -137,6 +137,7 @@ impl TrainPanel {
                 self.samples.clear();
                 self.diversity = None;
                 self.quality = Default::default();
+                self.pending_best = None;
             }
             Err(e) => {
                 notifications.error(format!("could not start the training thread: {e}"));
@@ -282,7 +283,13 @@ impl TrainPanel {
                 step,
                 quality,
                 reference,
-            } => self.quality.push(epoch, step, *quality, *reference),
+                best,
+            } => {
+                if best {
+                    self.pending_best = Some((step, epoch, quality.judge_accuracy));
+                }
+                self.quality.push(epoch, step, *quality, *reference);
+            }
             TrainMessage::Sample {
                 epoch,
                 step,
@@ -321,9 +328,7 @@ impl TrainPanel {
                     .unwrap_or_default();
                 notifications.info(format!("Training finished after {step} steps{saved}"));
             }
-            TrainMessage::GeneratorWeights { step, weights } => {
-                self.new_weights = Some((step, weights));
-            }
+            TrainMessage::GeneratorWeights { step, weights } => self.offer_weights(step, weights),
             TrainMessage::Failed(message) => {
                 notifications.error(format!("training failed: {message}"));
                 self.state = TrainState::Failed(message);
@@ -352,6 +357,70 @@ pub(super) fn new_run_dir(runs_dir: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn weights() -> Arc<crate::model::weights::GeneratorWeights> {
+        match crate::generate::default_model().unwrap() {
+            crate::generate::TokenModel::Lstm(engine) => Arc::new(engine.weights().clone()),
+            crate::generate::TokenModel::Markov(_) => panic!("the built-in model is an LSTM"),
+        }
+    }
+
+    fn judged(epoch: u64, step: u64, accuracy: f64, best: bool) -> TrainMessage {
+        TrainMessage::Judged {
+            epoch,
+            step,
+            quality: Box::new(crate::quality::TuneQuality {
+                judge_accuracy: accuracy,
+                ..Default::default()
+            }),
+            reference: Box::default(),
+            best,
+        }
+    }
+
+    #[test]
+    fn the_run_s_best_by_the_judge_and_its_latest_weights_are_offered_apart() {
+        use crate::ui::panel::ModelKind;
+
+        let mut panel = TrainPanel::new(PathBuf::from("runs"), None);
+        panel.run_dir = Some(PathBuf::from("runs/run-7"));
+        let mut notifications = Notifications::default();
+        let w = weights();
+        // Epoch 0 is the best so far: its weights come as both the best and the latest.
+        panel.handle(judged(0, 10, 0.8, true), &mut notifications);
+        panel.handle(
+            TrainMessage::GeneratorWeights {
+                step: 10,
+                weights: Arc::clone(&w),
+            },
+            &mut notifications,
+        );
+        let offered = panel.take_new_models();
+        let kinds: Vec<ModelKind> = offered.iter().map(|(k, ..)| *k).collect();
+        assert_eq!(kinds, [ModelKind::RunBest, ModelKind::RunLatest]);
+        assert_eq!(
+            offered[0].1,
+            "best of run-7 by the judge (epoch 0, step 10: told apart 80% of the time)"
+        );
+        assert_eq!(offered[1].1, "latest weights of run-7 (step 10)");
+        assert!(panel.take_new_models().is_empty(), "offered once");
+        // Epoch 1 is worse (not the best): only the latest weights are offered, also at the
+        // checkpoint that follows.
+        panel.handle(judged(1, 20, 0.95, false), &mut notifications);
+        for step in [20, 25] {
+            panel.handle(
+                TrainMessage::GeneratorWeights {
+                    step,
+                    weights: Arc::clone(&w),
+                },
+                &mut notifications,
+            );
+        }
+        let offered = panel.take_new_models();
+        assert_eq!(offered.len(), 1, "only the newest latest weights");
+        assert_eq!(offered[0].0, ModelKind::RunLatest);
+        assert_eq!(offered[0].1, "latest weights of run-7 (step 25)");
+    }
 
     #[test]
     fn run_folders_are_new() {
