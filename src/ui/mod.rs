@@ -41,6 +41,7 @@ mod charts;
 pub mod dataset_panel;
 pub mod evaluate;
 mod files;
+mod folk;
 pub mod frames;
 pub mod generate;
 mod help;
@@ -60,7 +61,7 @@ pub use generate::{GeneratePanel, SeedSource};
 pub use notify::{Level, Notifications};
 pub use panel::{AppAction, Panel, PanelContext, Shared};
 pub use sound::{OutputOpener, OutputState, Playback, PlaybackSettings, SoundStatus};
-pub use train::{SampleEntry, TrainPanel, TrainPanelAction, TrainState};
+pub use train::{SampleEntry, TrainPanel, TrainPanelAction, TrainSettings, TrainState};
 
 use std::time::Duration;
 
@@ -92,6 +93,9 @@ pub enum Scene {
     Training,
     /// The evaluation of the model against the data set.
     Evaluate,
+    /// The files given on the command line opened once the window is up (not at launch), so
+    /// `gan-studio bench ui` can time the frames while big files open.
+    Open,
 }
 
 /// Opens the studio window and runs it until it is closed. Tries the wgpu renderer first and

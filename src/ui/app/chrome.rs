@@ -26,7 +26,7 @@ impl StudioApp {
                 }
             });
             ui.separator();
-            let piece = self.shared.doc.to_piece();
+            let piece = self.piece();
             self.playback
                 .transport_ui(ui, &piece, &mut self.shared.notifications);
             ui.separator();
@@ -65,11 +65,11 @@ impl StudioApp {
             ui.close();
         }
         if ui.button("Save project").clicked() {
-            self.session.save(&ctx, &mut self.shared, false);
+            self.session.save(&ctx, &self.shared, false);
             ui.close();
         }
         if ui.button("Save project as…").clicked() {
-            self.session.save(&ctx, &mut self.shared, true);
+            self.session.save(&ctx, &self.shared, true);
             ui.close();
         }
         ui.separator();
@@ -80,7 +80,7 @@ impl StudioApp {
             }
         }
         if ui.button("Export WAV…").clicked() {
-            let piece = self.shared.doc.to_piece();
+            let piece = self.piece();
             self.playback.export_wav_dialog(&piece);
             ui.close();
         }
@@ -102,7 +102,7 @@ impl StudioApp {
                 }
             }
             if let Some(path) = chosen {
-                self.session.open(&mut self.shared, path);
+                self.session.open(&ctx, &self.shared, path);
                 ui.close();
             }
         }
@@ -126,6 +126,11 @@ impl StudioApp {
 
     pub(super) fn status_ui(&self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
+            if let Some(what) = self.session.busy_text() {
+                ui.spinner();
+                ui.label(format!("{what}…"));
+                ui.separator();
+            }
             ui.label(format!(
                 "Model: {} · {}",
                 self.panels.generate.model_label(),
@@ -155,11 +160,11 @@ impl StudioApp {
             self.playback.audition(pitch);
         }
         if output.toggle_play {
-            let piece = self.shared.doc.to_piece();
+            let piece = self.piece();
             self.playback.toggle(&piece, &mut self.shared.notifications);
         }
         if let Some(tick) = output.seek {
-            let seconds = self.shared.doc.to_piece().seconds_at(tick);
+            let seconds = self.piece().seconds_at(tick);
             self.playback.seek(seconds);
         }
         if let Some(region) = output.loop_changed {
@@ -168,8 +173,8 @@ impl StudioApp {
     }
 
     pub(super) fn windows_ui(&mut self, ctx: &egui::Context) {
-        self.session.recovery_ui(ctx, &mut self.shared);
-        if self.welcome && self.session.recovery.is_none() {
+        self.session.recovery_ui(ctx);
+        if self.welcome && !self.session.looking_for_recovery() {
             match help::welcome_ui(ctx) {
                 Some(true) => {
                     self.welcome = false;
