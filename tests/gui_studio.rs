@@ -16,10 +16,11 @@ fn studio(options: LaunchOptions) -> Harness<'static, StudioApp> {
         .build_eframe(move |cc| StudioApp::new(cc, options))
 }
 
-/// Steps the UI until the data set panel is idle (loading runs on a worker thread).
+/// Steps the UI until the data set panel and the file work are idle (both run on worker
+/// threads).
 fn wait_until_idle(harness: &mut Harness<'static, StudioApp>) {
-    step_while(harness, "data set load", |app| {
-        app.dataset_panel().is_busy()
+    step_while(harness, "data set load and file work", |app| {
+        app.dataset_panel().is_busy() || app.is_busy_with_files()
     });
 }
 

@@ -22,6 +22,18 @@
 //! failed), next to the toast that told it. Error texts name the file or device and the
 //! problem; "information" is for things that are not faults (no sound card, no MIDI).
 //!
+//! # RULE: no file or device work on the UI thread (`grep -n "RULE" src/ui/mod.rs`)
+//! No `std::fs` call, file read or write, file dialog or device call (audio output, MIDI
+//! ports, a player thread's join) runs in a frame: it goes on a background `job::Job` (or a
+//! thread of its own) and the frame polls for its result, showing a busy indicator meanwhile
+//! (a spinner with what is under way). A frame may take only what is cheap and in memory;
+//! what it derives from the document is cached by [`crate::edit::Document::revision`]. The
+//! file work of the studio's session lives in `app/disk.rs`, whose functions run on jobs (or
+//! at exit, after the last frame); `frames.rs` (the `--bench-frames` recorder) is the only
+//! other module that may name `std::fs`. `tests/ui_rules.rs` greps `src/ui` for `std::fs`,
+//! `fs::`, `File::` and `OpenOptions` outside those two files (test modules aside) and fails
+//! when the rule is broken.
+//!
 //! # Adding a panel (the pattern to copy)
 //! 1. Write `src/ui/my_panel.rs` (or a folder `src/ui/my_panel/` when it grows past ~400
 //!    lines: state and work in `mod.rs`, drawing in `view.rs`): a struct with its state, and
