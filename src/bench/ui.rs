@@ -362,7 +362,7 @@ pub fn run(settings: &UiBench, out: &mut impl Write) -> Result<(), UiBenchError>
 }
 
 /// MIDI notes in the generated file: about 5 MB of MIDI.
-const BIG_MIDI_NOTES: u32 = 600_000;
+const BIG_MIDI_NOTES: u32 = 850_000;
 
 /// The launch that opens big files (see the module docs), and its figures.
 fn open_files_bench(
