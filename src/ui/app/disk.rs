@@ -5,6 +5,7 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use crate::edit::{Document, PartRole};
 use crate::export::ExportFormat;
@@ -22,18 +23,17 @@ pub(crate) struct Recovery {
     pub age: String,
 }
 
-/// What opening a file gave.
-pub(super) enum Opened {
-    /// A project: it replaces the document.
-    Project(Document),
-    /// Music imported into a copy of the document as it was when the job started (its
-    /// revision `base`): it replaces the document if that has not changed since.
-    Imported {
-        /// The document with the file's pieces added.
-        doc: Document,
-        /// The revision of the document the import started from.
-        base: u64,
-    },
+/// What opening a file gave: the new document, made as a piece too (so the frame that takes
+/// it need not), and for an import, what it was made from.
+pub(super) struct Opened {
+    /// A project (it replaces the document), or music imported into a copy of the document
+    /// as it was when the job started (it replaces the document if that has not changed
+    /// since).
+    pub doc: Document,
+    /// `doc` as a piece.
+    pub piece: Arc<Piece>,
+    /// For an import, the revision of the document it started from (`None`: a project).
+    pub base: Option<u64>,
 }
 
 /// Opens `path`: a project is read whole; a MIDI or ABC file is imported as new parts into
@@ -44,9 +44,12 @@ pub(super) fn open(path: &Path, mut doc: Document) -> Result<Opened, String> {
         .extension()
         .is_some_and(|e| e.eq_ignore_ascii_case(crate::edit::project::EXTENSION));
     if is_project {
-        return crate::edit::project::load_project(path)
-            .map(Opened::Project)
-            .map_err(|e| e.to_string());
+        let doc = crate::edit::project::load_project(path).map_err(|e| e.to_string())?;
+        return Ok(Opened {
+            piece: Arc::new(doc.to_piece()),
+            doc,
+            base: None,
+        });
     }
     let pieces = crate::ui::files::read_music(path)?;
     let base = doc.revision();
@@ -58,7 +61,11 @@ pub(super) fn open(path: &Path, mut doc: Document) -> Result<Opened, String> {
             doc.import_piece(piece, PartRole::Imported);
         }
     }
-    Ok(Opened::Imported { doc, base })
+    Ok(Opened {
+        piece: Arc::new(doc.to_piece()),
+        doc,
+        base: Some(base),
+    })
 }
 
 /// Saves `doc` as a project at `path` (atomically; the folder is made if missing).
@@ -175,14 +182,15 @@ mod tests {
         )
         .unwrap();
         let doc = Document::new();
-        match open(&abc, doc.clone()).unwrap() {
-            Opened::Imported { doc: merged, base } => {
-                assert_eq!(base, doc.revision());
-                assert!(merged.parts().len() >= 2, "{}", merged.parts().len());
-                assert_ne!(merged.revision(), base);
-            }
-            Opened::Project(_) => panic!("an ABC file is no project"),
-        }
+        let opened = open(&abc, doc.clone()).unwrap();
+        assert_eq!(opened.base, Some(doc.revision()));
+        assert!(
+            opened.doc.parts().len() >= 2,
+            "{}",
+            opened.doc.parts().len()
+        );
+        assert_ne!(opened.doc.revision(), doc.revision());
+        assert_eq!(*opened.piece, opened.doc.to_piece());
         let missing = dir.path().join("missing.mid");
         let error = open(&missing, doc).err().unwrap();
         assert!(error.contains("missing.mid"), "{error}");

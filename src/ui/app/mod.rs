@@ -118,8 +118,6 @@ pub struct StudioApp {
     /// Files a scene opens once the window is up (`--scene open`).
     scene_files: Vec<PathBuf>,
     bench: Option<super::frames::FrameRecorder>,
-    /// The document as a piece, for the revision it was made of (see [`StudioApp::piece`]).
-    piece: Option<(u64, Arc<Piece>)>,
     /// Where closing the window stands.
     closing: Closing,
     /// What could not be kept at exit so far (written to the exit log at exit).
@@ -194,7 +192,6 @@ impl StudioApp {
             scene: options.scene.map(|s| (s, 0)),
             scene_files: Vec::new(),
             bench: options.bench_frames.map(super::frames::FrameRecorder::new),
-            piece: None,
             closing: Closing::Open,
             exit_problems: Vec::new(),
             exit_log,
@@ -232,18 +229,9 @@ impl StudioApp {
         self.session.is_busy()
     }
 
-    /// The document as a piece (for playback and export), made again only when the document
-    /// has changed since the last call.
+    /// The document as a piece (for playback and export), cached by its revision.
     fn piece(&mut self) -> Arc<Piece> {
-        let revision = self.shared.doc.revision();
-        match &self.piece {
-            Some((made_of, piece)) if *made_of == revision => Arc::clone(piece),
-            _ => {
-                let piece = Arc::new(self.shared.doc.to_piece());
-                self.piece = Some((revision, Arc::clone(&piece)));
-                piece
-            }
-        }
+        self.session.piece(&self.shared.doc)
     }
 
     /// The notifications currently shown (for tests).

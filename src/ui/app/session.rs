@@ -70,6 +70,8 @@ pub(super) struct Session {
     pub recovery: Option<Recovery>,
     /// File work under way, oldest first.
     work: VecDeque<Work>,
+    /// The document as a piece, for the revision it was made of (see [`Session::piece`]).
+    piece: Option<(u64, Arc<Piece>)>,
 }
 
 impl Session {
@@ -95,6 +97,7 @@ impl Session {
             last_autosave: Instant::now(),
             autosave_job: None,
             work: VecDeque::new(),
+            piece: None,
         };
         if let Some(path) = autosave_path {
             session.spawn(ctx, "looking for unsaved work".into(), move || {
@@ -136,6 +139,20 @@ impl Session {
                 .work
                 .iter()
                 .any(|w| w.what == "looking for unsaved work")
+    }
+
+    /// `doc` as a piece (for playback and export), made again only when the document has
+    /// changed since the last call (a file opened in the background brings its own).
+    pub fn piece(&mut self, doc: &Document) -> Arc<Piece> {
+        let revision = doc.revision();
+        match &self.piece {
+            Some((made_of, piece)) if *made_of == revision => Arc::clone(piece),
+            _ => {
+                let piece = Arc::new(doc.to_piece());
+                self.piece = Some((revision, Arc::clone(&piece)));
+                piece
+            }
+        }
     }
 
     /// Whether `doc` has changes that are not saved in a project file.
@@ -258,19 +275,24 @@ impl Session {
         let notify = &mut shared.notifications;
         match done {
             Done::Opened { path, result } => match result {
-                Ok(Opened::Project(doc)) => {
-                    shared.doc = doc;
-                    self.saved_revision = shared.doc.revision();
-                    self.project_path = Some(path.clone());
-                    self.remember(path);
-                }
-                Ok(Opened::Imported { doc, base }) if base == shared.doc.revision() => {
-                    shared.doc = doc;
-                    self.imported.push(path.clone());
-                    self.remember(path);
-                }
-                // The document changed while the file was read: import into it as it is now.
-                Ok(Opened::Imported { .. }) => self.open(ctx, shared, path),
+                Ok(Opened { doc, piece, base }) => match base {
+                    None => {
+                        self.piece = Some((doc.revision(), piece));
+                        shared.doc = doc;
+                        self.saved_revision = shared.doc.revision();
+                        self.project_path = Some(path.clone());
+                        self.remember(path);
+                    }
+                    Some(base) if base == shared.doc.revision() => {
+                        self.piece = Some((doc.revision(), piece));
+                        shared.doc = doc;
+                        self.imported.push(path.clone());
+                        self.remember(path);
+                    }
+                    // The document changed while the file was read: import into it as it is
+                    // now.
+                    Some(_) => self.open(ctx, shared, path),
+                },
                 Err(e) => notify.error(e),
             },
             Done::Saved {
