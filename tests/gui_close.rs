@@ -13,7 +13,6 @@ use egui::{ViewportCommand, ViewportEvent, ViewportId};
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
 use gan_studio::model::{DiscriminatorConfig, GeneratorConfig};
-use gan_studio::music::{Note, Piece, Pitch, Velocity};
 use gan_studio::train::{TrainConfig, read_manifest};
 use gan_studio::ui::{LaunchOptions, Notifications, StudioApp, TrainState};
 
@@ -94,6 +93,20 @@ fn wait_for(
     }
 }
 
+/// Starts a tiny run from the Train tab by its labels and waits for `steps` steps.
+fn start_training(harness: &mut Harness<'static, StudioApp>, steps: u64) {
+    harness
+        .state_mut()
+        .train_panel_mut()
+        .set_config(tiny_config());
+    harness.get_by_label("Train").click();
+    harness.run_steps(2);
+    harness.get_by_label("Start").click();
+    wait_for(harness, "the first steps", |h| {
+        h.state().train_panel().steps_done() >= steps
+    });
+}
+
 /// The step numbers of a run folder's step log, in order.
 fn logged_steps(run_dir: &Path) -> Vec<u64> {
     std::fs::read_to_string(run_dir.join(gan_studio::train::worker::STATS_FILE))
@@ -111,32 +124,12 @@ fn logged_steps(run_dir: &Path) -> Vec<u64> {
 fn closing_mid_training_saves_the_run_at_its_last_step_and_a_restart_resumes_there() {
     let data = tempfile::tempdir().unwrap();
     let tune = data.path().join("tune.mid");
-    let notes = (0..4)
-        .map(|i| {
-            Note::new(
-                Pitch::new(60 + i).unwrap(),
-                u64::from(i) * 480,
-                480,
-                Velocity::DEFAULT,
-            )
-            .unwrap()
-        })
-        .collect();
-    gan_studio::midi::write_file(&tune, &Piece::from_notes(480, "melody", notes).unwrap()).unwrap();
+    ui_support::write_four_note_tune(&tune);
 
     // A run under way and an unsaved document (an imported file).
     let mut harness = studio(data.path(), vec![tune]);
     assert!(harness.state().has_unsaved_changes());
-    harness
-        .state_mut()
-        .train_panel_mut()
-        .set_config(tiny_config());
-    harness.get_by_label("Train").click();
-    harness.run_steps(2);
-    harness.get_by_label("Start").click();
-    wait_for(&mut harness, "a few steps", |h| {
-        h.state().train_panel().steps_done() >= 3
-    });
+    start_training(&mut harness, 3);
     assert_eq!(harness.state().train_panel().state(), &TrainState::Running);
     let run_dir = harness
         .state()
@@ -222,16 +215,7 @@ fn closing_mid_training_saves_the_run_at_its_last_step_and_a_restart_resumes_the
 fn a_second_close_while_saving_quits_and_the_next_start_tells_why() {
     let data = tempfile::tempdir().unwrap();
     let mut harness = studio(data.path(), Vec::new());
-    harness
-        .state_mut()
-        .train_panel_mut()
-        .set_config(tiny_config());
-    harness.get_by_label("Train").click();
-    harness.run_steps(2);
-    harness.get_by_label("Start").click();
-    wait_for(&mut harness, "a step", |h| {
-        h.state().train_panel().steps_done() >= 1
-    });
+    start_training(&mut harness, 1);
     assert!(!close_window(&mut harness));
     // Closed again before the save is through: it goes at once.
     assert!(close_window(&mut harness), "the second close was held back");
