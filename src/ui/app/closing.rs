@@ -27,7 +27,7 @@ pub(super) enum Closing {
         since: Instant,
     },
     /// The window may close now.
-    Closing,
+    Now,
 }
 
 impl StudioApp {
@@ -45,7 +45,7 @@ impl StudioApp {
                     ctx.send_viewport_cmd(egui::ViewportCommand::CancelClose);
                     ctx.request_repaint();
                 } else {
-                    self.closing = Closing::Closing;
+                    self.closing = Closing::Now;
                 }
             }
             Closing::Saving { .. } if requested => self.quit_without_waiting(),
@@ -68,7 +68,7 @@ impl StudioApp {
                     ctx.request_repaint_after(Duration::from_millis(100));
                 }
             }
-            Closing::Open | Closing::Closing => {}
+            Closing::Open | Closing::Now => {}
         }
     }
 
@@ -85,11 +85,11 @@ impl StudioApp {
              last checkpoint",
             self.run_dir_text()
         ));
-        self.closing = Closing::Closing;
+        self.closing = Closing::Now;
     }
 
     fn close_now(&mut self, ctx: &egui::Context) {
-        self.closing = Closing::Closing;
+        self.closing = Closing::Now;
         ctx.send_viewport_cmd(egui::ViewportCommand::Close);
     }
 
@@ -145,7 +145,7 @@ impl StudioApp {
             problems.push(e);
         }
         self.playback.stop();
-        if self.panels.train.state().is_active() && self.closing != Closing::Closing {
+        if self.panels.train.state().is_active() && self.closing != Closing::Now {
             problems.push(format!(
                 "the studio ended while the training run{} was still going; it keeps its last \
                  checkpoint",
