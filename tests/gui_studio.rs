@@ -4,7 +4,6 @@
 
 use egui_kittest::Harness;
 use egui_kittest::kittest::Queryable;
-use gan_studio::music::{Note, Piece, Pitch, Velocity};
 use gan_studio::ui::{LaunchOptions, Level, StudioApp};
 
 mod ui_support;
@@ -16,10 +15,11 @@ fn studio(options: LaunchOptions) -> Harness<'static, StudioApp> {
         .build_eframe(move |cc| StudioApp::new(cc, options))
 }
 
-/// Steps the UI until the data set panel is idle (loading runs on a worker thread).
+/// Steps the UI until the data set panel and the file work are idle (both run on worker
+/// threads).
 fn wait_until_idle(harness: &mut Harness<'static, StudioApp>) {
-    step_while(harness, "data set load", |app| {
-        app.dataset_panel().is_busy()
+    step_while(harness, "data set load and file work", |app| {
+        app.dataset_panel().is_busy() || app.is_busy_with_files()
     });
 }
 
@@ -54,18 +54,7 @@ fn without_the_folk_set_the_demo_set_loads_and_fetch_is_offered() {
 fn opening_files_imports_good_ones_and_names_bad_ones_once() {
     let dir = tempfile::tempdir().unwrap();
     let good = dir.path().join("tune.mid");
-    let notes = (0..4)
-        .map(|i| {
-            Note::new(
-                Pitch::new(60 + i).unwrap(),
-                u64::from(i) * 480,
-                480,
-                Velocity::DEFAULT,
-            )
-            .unwrap()
-        })
-        .collect();
-    gan_studio::midi::write_file(&good, &Piece::from_notes(480, "melody", notes).unwrap()).unwrap();
+    ui_support::write_four_note_tune(&good);
     let bad = dir.path().join("broken.mid");
     std::fs::write(&bad, b"MThd garbage").unwrap();
     let data = tempfile::tempdir().unwrap();

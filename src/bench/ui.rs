@@ -22,6 +22,12 @@
 //!   this figure the time wgpu spends in `submit`, `present` and acquiring the next surface
 //!   (it counts it as vsync), and a software rasterizer such as lavapipe does its drawing
 //!   there; the frame rate is the figure that always includes the drawing.
+//! - **opening big files** (`--scene open`): the whole folk set as one ABC file (1,754 tunes,
+//!   the three Erk files joined) and a generated MIDI file of about 5 MB, opened together
+//!   1.5 s after the window is up (files open on background jobs). From the first frame that
+//!   saw the file work under way to the end of the launch (the big document on show), the
+//!   longest frame interval, the longest `logic` + `ui` and the longest whole frame. Without
+//!   the folk set only the MIDI file is opened (a line says so).
 //! - **memory**: `VmHWM` (the peak resident set of the whole process, training included) from
 //!   `/proc/self/status` at exit, and the largest `VmRSS` sampled while training ran.
 //!
@@ -216,6 +222,8 @@ pub struct UiBench {
     pub training_secs: f64,
     /// Seconds the launch without training runs (`--scene studio`); 0 skips it.
     pub studio_secs: f64,
+    /// Seconds the launch that opens big files runs (`--scene open`); 0 skips it.
+    pub open_secs: f64,
 }
 
 impl Default for UiBench {
@@ -224,6 +232,7 @@ impl Default for UiBench {
             launches: 5,
             training_secs: 20.0,
             studio_secs: 8.0,
+            open_secs: 20.0,
         }
     }
 }
@@ -345,6 +354,83 @@ pub fn run(settings: &UiBench, out: &mut impl Write) -> Result<(), UiBenchError>
             "MB",
         )?;
     }
+
+    if settings.open_secs > 0.0 {
+        open_files_bench(&work, &exe, settings.open_secs, out)?;
+    }
+    Ok(())
+}
+
+/// MIDI notes in the generated file: about 5 MB of MIDI.
+const BIG_MIDI_NOTES: u32 = 850_000;
+
+/// The launch that opens big files (see the module docs), and its figures.
+fn open_files_bench(
+    work: &Workspace,
+    exe: &Path,
+    secs: f64,
+    out: &mut impl Write,
+) -> Result<(), UiBenchError> {
+    let what = "open scene";
+    let mut files = Vec::new();
+    match work.joined_folk_abc()? {
+        Some((path, tunes)) => {
+            writeln!(out, "# open: the folk set as one ABC file, {tunes} tunes")?;
+            files.push(path);
+        }
+        None => writeln!(
+            out,
+            "# open: the folk set is missing (gan-studio dataset fetch); MIDI file only"
+        )?,
+    }
+    let (midi, bytes) = work.big_midi_file()?;
+    writeln!(
+        out,
+        "# open: a MIDI file of {:.1} MB ({BIG_MIDI_NOTES} notes)",
+        bytes as f64 / 1e6
+    )?;
+    files.push(midi);
+    let mut args = vec!["--scene".to_owned(), "open".to_owned()];
+    args.extend(files.iter().map(|p| p.display().to_string()));
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (_, report, path) = work.launch(exe, what, &args, secs)?;
+    let Some(first) = report.frames.iter().position(|f| f.files_busy) else {
+        return Err(UiBenchError::NoFrames {
+            what: what.into(),
+            which: "file-opening".into(),
+            secs,
+            path,
+        });
+    };
+    let frames = &report.frames[first..];
+    let busy_until = frames
+        .iter()
+        .rposition(|f| f.files_busy)
+        .map_or(0.0, |last| frames[last].t_s - frames[0].t_s);
+    let longest_interval = frames
+        .windows(2)
+        .map(|w| (w[1].t_s - w[0].t_s) * 1000.0)
+        .fold(0.0, f64::max);
+    let longest_update = frames.iter().map(|f| f.update_ms).fold(0.0, f64::max);
+    let longest_cpu = frames
+        .iter()
+        .filter_map(|f| f.frame_cpu_ms)
+        .fold(0.0, f64::max);
+    writeln!(
+        out,
+        "# while and after the files opened: {} frames over {:.1} s",
+        frames.len(),
+        frames.last().map_or(0.0, |f| f.t_s - frames[0].t_s)
+    )?;
+    emit(out, "open_busy_s", busy_until, "s")?;
+    emit(
+        out,
+        "open_longest_frame_interval_ms",
+        longest_interval,
+        "ms",
+    )?;
+    emit(out, "open_longest_update_ms", longest_update, "ms")?;
+    emit(out, "open_longest_frame_cpu_ms", longest_cpu, "ms")?;
     Ok(())
 }
 
@@ -415,6 +501,58 @@ impl Workspace {
         std::os::unix::fs::symlink(&folk, &link)
             .map_err(|source| UiBenchError::Workspace { path: link, source })?;
         Ok(())
+    }
+
+    /// The folk set's three ABC files joined into one in the scratch folder, with its tune
+    /// count (`None` without the folk set).
+    fn joined_folk_abc(&self) -> Result<Option<(PathBuf, usize)>, UiBenchError> {
+        let Ok(real) = crate::data::fetch::data_dir() else {
+            return Ok(None);
+        };
+        let folk = crate::data::fetch::folk_dir_in(&real);
+        if !crate::data::fetch::folk_is_present_in(&folk) {
+            return Ok(None);
+        }
+        let mut joined = String::new();
+        for part in crate::data::fetch::folk_abc_paths(&folk) {
+            let text = std::fs::read_to_string(&part)
+                .map_err(|source| UiBenchError::Workspace { path: part, source })?;
+            joined.push_str(&text);
+            joined.push_str("\n\n");
+        }
+        let tunes = joined.lines().filter(|l| l.starts_with("X:")).count();
+        let path = self.dir.join("folk-all.abc");
+        std::fs::write(&path, joined).map_err(|source| UiBenchError::Workspace {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(Some((path, tunes)))
+    }
+
+    /// A generated MIDI file of [`BIG_MIDI_NOTES`] notes (about 5 MB) in the scratch folder,
+    /// with its size in bytes.
+    fn big_midi_file(&self) -> Result<(PathBuf, u64), UiBenchError> {
+        use crate::music::{Note, Piece, Pitch, Velocity};
+        let path = self.dir.join("big.mid");
+        let sixteenth = 120;
+        let notes: Vec<Note> = (0..BIG_MIDI_NOTES)
+            .filter_map(|i| {
+                let pitch = Pitch::new(48 + ((i * 7) % 36) as u8).ok()?;
+                // Four voices a step apart; steps of a sixteenth.
+                let start = u64::from(i / 4) * sixteenth + u64::from(i % 4);
+                Note::new(pitch, start, sixteenth * 2, Velocity::DEFAULT).ok()
+            })
+            .collect();
+        let workspace = |source| UiBenchError::Workspace {
+            path: path.clone(),
+            source,
+        };
+        let piece = Piece::from_notes(480, "big", notes)
+            .map_err(|e| workspace(io::Error::other(e.to_string())))?;
+        crate::midi::write_file(&path, &piece)
+            .map_err(|e| workspace(io::Error::other(e.to_string())))?;
+        let bytes = std::fs::metadata(&path).map_err(workspace)?.len();
+        Ok((path, bytes))
     }
 
     /// Starts the studio with `args`, waits for it to close by itself after `secs` seconds,
@@ -523,6 +661,7 @@ mod tests {
             frame_cpu_ms: cpu,
             training,
             steps,
+            files_busy: false,
         }
     }
 

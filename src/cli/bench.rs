@@ -89,6 +89,10 @@ pub enum BenchCommand {
         /// Seconds of the launch without training (`--scene studio`); 0 skips it.
         #[arg(long, default_value_t = 8.0)]
         studio_secs: f64,
+        /// Seconds of the launch that opens the folk set as one ABC file and a 5 MB MIDI file
+        /// (`--scene open`), reporting the longest frame; 0 skips it.
+        #[arg(long, default_value_t = 20.0)]
+        open_secs: f64,
     },
     /// The Erk folk set from ABC to cached tokens (cold and warm), and a synthetic
     /// MAESTRO-sized MIDI corpus.
@@ -163,11 +167,13 @@ pub fn run(args: &BenchArgs) -> anyhow::Result<ExitCode> {
             launches,
             training_secs,
             studio_secs,
+            open_secs,
         } => {
             let settings = crate::bench::ui::UiBench {
                 launches: *launches,
                 training_secs: *training_secs,
                 studio_secs: *studio_secs,
+                open_secs: *open_secs,
             };
             crate::bench::ui::run(&settings, &mut out)?;
         }

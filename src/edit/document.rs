@@ -48,6 +48,12 @@ pub struct Document {
     revision: u64,
 }
 
+/// The next revision of any document in the process (see [`Document::revision`]).
+fn next_revision() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 impl Default for Document {
     fn default() -> Self {
         Document::new()
@@ -89,7 +95,7 @@ impl Document {
             next_id,
             clipboard: Vec::new(),
             history: History::default(),
-            revision: 0,
+            revision: next_revision(),
         }
     }
 
@@ -101,7 +107,7 @@ impl Document {
         let before = (!self.history.in_gesture()).then(|| self.state.clone());
         let (result, changed) = f(&mut self.state, &mut self.next_id);
         if changed {
-            self.revision += 1;
+            self.revision = next_revision();
             let state = &self.state;
             self.history
                 .changed(|| before.unwrap_or_else(|| state.clone()));
@@ -128,7 +134,7 @@ impl Document {
         match self.history.cancel() {
             Some(before) => {
                 self.state = before;
-                self.revision += 1;
+                self.revision = next_revision();
                 true
             }
             None => false,
@@ -149,7 +155,7 @@ impl Document {
         match self.history.undo(current) {
             Some(before) => {
                 self.state = before;
-                self.revision += 1;
+                self.revision = next_revision();
                 true
             }
             None => false,
@@ -165,7 +171,7 @@ impl Document {
         match self.history.redo(current) {
             Some(after) => {
                 self.state = after;
-                self.revision += 1;
+                self.revision = next_revision();
                 true
             }
             None => false,
@@ -198,7 +204,9 @@ impl Document {
     }
 
     /// A counter that grows with every change of content (and undo/redo): compare it to a
-    /// saved value to know whether the document needs saving or repainting.
+    /// saved value to know whether the document needs saving or repainting. Revisions are
+    /// unique in the process (a new document takes a fresh one too), so a revision names
+    /// one content: what is worked out from a document can be cached by it.
     pub fn revision(&self) -> u64 {
         self.revision
     }

@@ -276,11 +276,12 @@ fn training_pool(background: bool) -> Result<rayon::ThreadPool, rayon::ThreadPoo
         .build()
 }
 
-/// Lowers the calling thread's scheduling priority a little (nice +5). Best effort: where it
-/// is not supported or not allowed nothing changes.
+/// Lowers the calling thread's scheduling priority a little (nice +5), so that the window's
+/// thread gets a core first (the training worker and the studio's background jobs use it).
+/// Best effort: where it is not supported or not allowed nothing changes.
 #[cfg(target_os = "linux")]
 #[allow(unsafe_code)]
-fn lower_thread_priority() {
+pub fn lower_thread_priority() {
     // SAFETY: `gettid` and `setpriority` take plain integers and touch no memory of ours; on
     // Linux the nice value is per thread, and `PRIO_PROCESS` with a thread id names this one.
     unsafe {
@@ -290,7 +291,7 @@ fn lower_thread_priority() {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn lower_thread_priority() {}
+pub fn lower_thread_priority() {}
 
 struct Outbox {
     tx: Sender<TrainMessage>,

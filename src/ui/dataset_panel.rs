@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{self, Receiver};
 
+use super::folk::FolkProbe;
 use super::job::{Job, Poll};
 use super::notify::Notifications;
 use super::panel::{Panel, PanelContext};
@@ -39,7 +40,8 @@ enum Load {
 pub struct DatasetPanel {
     load: Load,
     fetch: Option<Job<Result<PathBuf, String>>>,
-    folk_dir: Option<PathBuf>,
+    /// Whether the folk set is there (checked off the UI thread).
+    folk: FolkProbe,
 }
 
 impl DatasetPanel {
@@ -48,23 +50,23 @@ impl DatasetPanel {
         DatasetPanel {
             load: Load::Idle,
             fetch: None,
-            folk_dir: match data_dir {
+            folk: FolkProbe::new(match data_dir {
                 Some(dir) => Some(fetch::folk_dir_in(dir)),
                 None => fetch::folk_dir().ok(),
-            },
+            }),
         }
     }
 
-    /// Whether a load or a fetch is under way.
+    /// Whether a load or a fetch is under way (or the first look for the folk set).
     pub fn is_busy(&self) -> bool {
-        self.fetch.is_some() || matches!(self.load, Load::Running { .. })
+        self.fetch.is_some()
+            || matches!(self.load, Load::Running { .. })
+            || self.folk.present().is_none()
     }
 
-    /// Whether the folk set is on this machine.
+    /// Whether the folk set is on this machine (as last checked, in the background).
     pub fn folk_present(&self) -> bool {
-        self.folk_dir
-            .as_deref()
-            .is_some_and(fetch::folk_is_present_in)
+        self.folk.present() == Some(true)
     }
 
     /// The loaded data set, if any (the one the whole studio shares).
@@ -89,14 +91,28 @@ impl DatasetPanel {
         }
     }
 
-    /// Starts loading the default data set (the folk set when present, else the demo set).
+    /// Starts loading the default data set (the folk set when present, else the demo set;
+    /// which one is decided on the loading thread).
     pub fn load_default(&mut self, ctx: &egui::Context) {
-        let source = DataSource::default_for(self.folk_dir.as_deref());
-        self.load_source(ctx, source);
+        let folk = self.folk.dir().cloned();
+        self.load_with(ctx, "the default data set".into(), move || {
+            DataSource::default_for(folk.as_deref())
+        });
     }
 
     /// Starts loading a data set in the background, replacing what is loaded.
     pub fn load_source(&mut self, ctx: &egui::Context, source: DataSource) {
+        let name = source.to_string();
+        self.load_with(ctx, name, move || source);
+    }
+
+    /// Starts loading the data set `source` gives (on the loading thread), shown as `name`.
+    fn load_with(
+        &mut self,
+        ctx: &egui::Context,
+        name: String,
+        source: impl FnOnce() -> DataSource + Send + 'static,
+    ) {
         if let Load::Running { cancel, .. } = &self.load {
             cancel.store(true, std::sync::atomic::Ordering::Relaxed);
         }
@@ -110,8 +126,8 @@ impl DatasetPanel {
             cancel: Some(cancel.clone()),
             ..LoadOptions::default()
         };
-        let name = source.to_string();
         let job = Job::spawn(ctx, "dataset-load", move || {
+            let source = source();
             load_dataset(
                 std::slice::from_ref(&source),
                 &PreprocessConfig::tunes(),
@@ -131,13 +147,14 @@ impl DatasetPanel {
 
     /// Polls the background work, telling `notifications` what failed; call once per frame.
     pub fn poll_work(&mut self, ctx: &egui::Context, notifications: &mut Notifications) {
+        self.folk.poll(ctx);
         if let Some(job) = &mut self.fetch {
             match job.poll() {
                 Poll::Pending => {}
                 Poll::Done(Ok(dir)) => {
                     self.fetch = None;
                     notifications.info(format!("Fetched the folk set into {}", dir.display()));
-                    self.folk_dir = Some(dir);
+                    self.folk.set_dir(Some(dir));
                     self.load_default(ctx);
                 }
                 Poll::Done(Err(message)) => {
@@ -187,7 +204,7 @@ impl DatasetPanel {
     }
 
     fn start_fetch(&mut self, ctx: &egui::Context) {
-        let Some(dir) = self.folk_dir.clone() else {
+        let Some(dir) = self.folk.dir().cloned() else {
             return;
         };
         self.fetch = Some(Job::spawn(ctx, "folk-fetch", move || {
@@ -204,7 +221,7 @@ impl DatasetPanel {
         ui.heading("Dataset");
         ui.label("The melodies the GAN learns from.");
         ui.add_space(4.0);
-        if !self.folk_present() {
+        if self.folk.present() == Some(false) {
             self.folk_missing_ui(ui);
             ui.separator();
         }

@@ -37,6 +37,9 @@ pub struct FrameSample {
     pub training: bool,
     /// Training steps done when the frame ended.
     pub steps: u64,
+    /// Whether file work (opening, saving, exporting) was under way in the background.
+    #[serde(default)]
+    pub files_busy: bool,
 }
 
 /// What the studio writes at exit in `--bench-frames` mode.
@@ -114,8 +117,8 @@ impl FrameRecorder {
     }
 
     /// Notes the end of a frame's `ui`, with the training worker's state (`training`: it is
-    /// stepping) and its step count.
-    pub fn end_frame(&mut self, training: bool, steps: u64) {
+    /// stepping), its step count, and whether file work runs in the background.
+    pub fn end_frame(&mut self, training: bool, steps: u64, files_busy: bool) {
         let Some(began) = self.frame_began.take() else {
             return;
         };
@@ -140,6 +143,7 @@ impl FrameRecorder {
             frame_cpu_ms: None,
             training,
             steps,
+            files_busy,
         });
     }
 
@@ -204,14 +208,14 @@ mod tests {
         let path = dir.path().join("frames.json");
         let mut recorder = FrameRecorder::new(path.clone());
         recorder.begin(None);
-        recorder.end_frame(false, 0);
+        recorder.end_frame(false, 0, false);
         assert!(recorder.report().first_update_unix_s.is_some());
         assert!(recorder.report().first_frame_unix_s.is_none());
         recorder.begin(Some(12.5));
         assert!(recorder.report().first_frame_unix_s.is_some());
-        recorder.end_frame(true, 3);
+        recorder.end_frame(true, 3, true);
         // A second end without a begin (a second egui pass) records nothing.
-        recorder.end_frame(true, 4);
+        recorder.end_frame(true, 4, false);
         recorder.write().unwrap();
         let report: FrameReport = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
         assert_eq!(report.frames.len(), 2);
@@ -219,6 +223,7 @@ mod tests {
         assert_eq!(report.frames[1].frame_cpu_ms, None);
         assert!(report.frames[1].training);
         assert_eq!(report.frames[1].steps, 3);
+        assert!(report.frames[1].files_busy && !report.frames[0].files_busy);
         assert!(report.frames[1].t_s >= report.frames[0].t_s);
         assert!(report.first_frame_unix_s >= report.first_update_unix_s);
         if cfg!(target_os = "linux") {

@@ -36,21 +36,11 @@ pub fn welcome_ui(ctx: &egui::Context) -> Option<bool> {
     answer
 }
 
-/// Offers to recover the autosave left by a session that did not end cleanly. Returns
-/// `Some(true)` to recover, `Some(false)` to discard.
-pub fn recovery_ui(ctx: &egui::Context, path: &Path) -> Option<bool> {
-    let when = std::fs::metadata(path)
-        .and_then(|m| m.modified())
-        .ok()
-        .and_then(|t| t.elapsed().ok())
-        .map_or_else(String::new, |e| {
-            let minutes = e.as_secs() / 60;
-            if minutes < 60 {
-                format!(" from {minutes} minute(s) ago")
-            } else {
-                format!(" from {} hour(s) ago", minutes / 60)
-            }
-        });
+/// Offers to recover the autosave left by a session that did not end cleanly (`age`: e.g.
+/// " from 5 minute(s) ago", found with the file). Returns `Some(true)` to recover,
+/// `Some(false)` to discard.
+pub fn recovery_ui(ctx: &egui::Context, path: &Path, age: &str) -> Option<bool> {
+    let when = age;
     let mut answer = None;
     egui::Window::new("Recover unsaved work?")
         .collapsible(false)

@@ -19,7 +19,9 @@ pub enum Poll<T> {
 }
 
 impl<T: Send + 'static> Job<T> {
-    /// Starts `work` on a new named thread; `ctx` is asked to repaint when it finishes.
+    /// Starts `work` on a new named thread, at a lower scheduling priority than the window's
+    /// (so that a busy job never starves the frames of a core); `ctx` is asked to repaint
+    /// when it finishes.
     pub fn spawn(
         ctx: &egui::Context,
         name: &str,
@@ -31,6 +33,7 @@ impl<T: Send + 'static> Job<T> {
         let _ = std::thread::Builder::new()
             .name(name.to_string())
             .spawn(move || {
+                crate::train::worker::lower_thread_priority();
                 let result = work();
                 let _ = sender.send(result);
                 ctx.request_repaint();

@@ -23,6 +23,18 @@
 //! failed), next to the toast that told it. Error texts name the file or device and the
 //! problem; "information" is for things that are not faults (no sound card, no MIDI).
 //!
+//! # RULE: no file or device work on the UI thread (`grep -n "RULE" src/ui/mod.rs`)
+//! No `std::fs` call, file read or write, file dialog or device call (audio output, MIDI
+//! ports, a player thread's join) runs in a frame: it goes on a background `job::Job` (or a
+//! thread of its own) and the frame polls for its result, showing a busy indicator meanwhile
+//! (a spinner with what is under way). A frame may take only what is cheap and in memory;
+//! what it derives from the document is cached by [`crate::edit::Document::revision`]. The
+//! file work of the studio's session lives in `app/disk.rs`, whose functions run on jobs (or
+//! at exit, after the last frame); `frames.rs` (the `--bench-frames` recorder) is the only
+//! other module that may name `std::fs`. `tests/ui_rules.rs` greps `src/ui` for `std::fs`,
+//! `fs::`, `File::` and `OpenOptions` outside those two files (test modules aside) and fails
+//! when the rule is broken.
+//!
 //! # Adding a panel (the pattern to copy)
 //! 1. Write `src/ui/my_panel.rs` (or a folder `src/ui/my_panel/` when it grows past ~400
 //!    lines: state and work in `mod.rs`, drawing in `view.rs`): a struct with its state, and
@@ -42,6 +54,7 @@ mod charts;
 pub mod dataset_panel;
 pub mod evaluate;
 mod files;
+mod folk;
 pub mod frames;
 pub mod generate;
 mod help;
@@ -63,7 +76,7 @@ pub use notify::{Level, Notifications};
 pub use panel::{AppAction, ModelKind, ModelOffer, Panel, PanelContext, Shared};
 pub use picker::{DialogChoice, set_dialog_choice};
 pub use sound::{OutputOpener, OutputState, Playback, PlaybackSettings, SoundStatus};
-pub use train::{SampleEntry, TrainPanel, TrainPanelAction, TrainState};
+pub use train::{SampleEntry, TrainPanel, TrainPanelAction, TrainSettings, TrainState};
 
 use std::time::Duration;
 
@@ -95,6 +108,9 @@ pub enum Scene {
     Training,
     /// The evaluation of the model against the data set.
     Evaluate,
+    /// The files given on the command line opened once the window is up (not at launch), so
+    /// `gan-studio bench ui` can time the frames while big files open.
+    Open,
 }
 
 /// Opens the studio window and runs it until it is closed. Tries the wgpu renderer first and

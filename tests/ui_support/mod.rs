@@ -1,6 +1,6 @@
 //! Helpers shared by the studio's egui_kittest tests.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use std::time::{Duration, Instant};
 
@@ -29,4 +29,21 @@ pub fn quarter_notes(pitches: &[u8]) -> Piece {
         .map(|(i, &p)| Note::new(Pitch::new(p).unwrap(), i * 480, 480, Velocity::DEFAULT).unwrap())
         .collect();
     Piece::from_notes(480, "melody", notes).unwrap()
+}
+
+/// Writes a small MIDI file (four rising quarter notes from middle C) to `path`.
+pub fn write_four_note_tune(path: &std::path::Path) {
+    use gan_studio::music::{Note, Piece, Pitch, Velocity};
+    let notes = (0..4)
+        .map(|i| {
+            Note::new(
+                Pitch::new(60 + i).unwrap(),
+                u64::from(i) * 480,
+                480,
+                Velocity::DEFAULT,
+            )
+            .unwrap()
+        })
+        .collect();
+    gan_studio::midi::write_file(path, &Piece::from_notes(480, "melody", notes).unwrap()).unwrap();
 }

@@ -26,7 +26,7 @@ impl StudioApp {
                 }
             });
             ui.separator();
-            let piece = self.shared.doc.to_piece();
+            let piece = self.piece();
             self.playback
                 .transport_ui(ui, &piece, &mut self.shared.notifications);
             ui.separator();
@@ -86,7 +86,7 @@ impl StudioApp {
             }
         }
         if ui.button("Export WAV…").clicked() {
-            let piece = self.shared.doc.to_piece();
+            let piece = self.piece();
             self.playback
                 .export_wav_dialog(&piece, &mut self.shared.notifications);
             ui.close();
@@ -109,7 +109,7 @@ impl StudioApp {
                 }
             }
             if let Some(path) = chosen {
-                self.session.open(&mut self.shared, path);
+                self.session.open(&ctx, &self.shared, path);
                 ui.close();
             }
         }
@@ -133,6 +133,11 @@ impl StudioApp {
 
     pub(super) fn status_ui(&self, ui: &mut egui::Ui) {
         ui.horizontal(|ui| {
+            if let Some(what) = self.session.busy_text() {
+                ui.spinner();
+                ui.label(format!("{what}…"));
+                ui.separator();
+            }
             ui.label(format!(
                 "Model: {} · {}",
                 self.panels.generate.model_label(),
@@ -162,11 +167,11 @@ impl StudioApp {
             self.playback.audition(pitch);
         }
         if output.toggle_play {
-            let piece = self.shared.doc.to_piece();
+            let piece = self.piece();
             self.playback.toggle(&piece, &mut self.shared.notifications);
         }
         if let Some(tick) = output.seek {
-            let seconds = self.shared.doc.to_piece().seconds_at(tick);
+            let seconds = self.piece().seconds_at(tick);
             self.playback.seek(seconds);
         }
         if let Some(region) = output.loop_changed {
@@ -175,8 +180,8 @@ impl StudioApp {
     }
 
     pub(super) fn windows_ui(&mut self, ctx: &egui::Context) {
-        self.session.recovery_ui(ctx, &mut self.shared);
-        if self.welcome && self.session.recovery.is_none() {
+        self.session.recovery_ui(ctx);
+        if self.welcome && !self.session.looking_for_recovery() {
             match help::welcome_ui(ctx) {
                 Some(true) => {
                     self.welcome = false;

@@ -5,6 +5,8 @@
 //! [`session`], the frame around the panels [`chrome`], the screenshot scenes [`scene`].
 
 mod chrome;
+mod closing;
+mod disk;
 mod scene;
 mod session;
 
@@ -26,6 +28,8 @@ use super::train::TrainPanel;
 use super::{LaunchOptions, Scene};
 use crate::edit::Document;
 use crate::generate::default_model;
+use crate::music::Piece;
+use closing::Closing;
 use session::Session;
 
 /// The eframe storage key of the settings.
@@ -87,6 +91,7 @@ struct Settings {
     playback: PlaybackSettings,
     generate: super::generate::GenerateSettings,
     roll: super::roll::RollSettings,
+    train: super::train::TrainSettings,
     recent: Vec<PathBuf>,
     welcome_done: bool,
     tab: Tab,
@@ -110,7 +115,15 @@ pub struct StudioApp {
     /// The data set last handed to the Train panel (its cache key).
     dataset_key: Option<u64>,
     scene: Option<(Scene, u32)>,
+    /// Files a scene opens once the window is up (`--scene open`).
+    scene_files: Vec<PathBuf>,
     bench: Option<super::frames::FrameRecorder>,
+    /// Where closing the window stands.
+    closing: Closing,
+    /// What could not be kept at exit so far (written to the exit log at exit).
+    exit_problems: Vec<String>,
+    /// The exit log in the data folder (see [`disk::EXIT_LOG`]).
+    exit_log: Option<PathBuf>,
 }
 
 impl StudioApp {
@@ -141,11 +154,18 @@ impl StudioApp {
         let autosave_path = data_dir
             .as_ref()
             .map(|d| d.join(format!("autosave.{}", crate::edit::project::EXTENSION)));
+        let exit_log = data_dir.as_ref().map(|d| d.join(disk::EXIT_LOG));
         let shared = Shared::default();
         let mut app = StudioApp {
             started: Instant::now(),
             exit_after: options.exit_after,
-            session: Session::new(autosave_path, settings.recent, shared.doc.revision()),
+            session: Session::new(
+                ctx,
+                autosave_path,
+                exit_log.clone(),
+                settings.recent,
+                shared.doc.revision(),
+            ),
             shared,
             roll: {
                 let mut roll = PianoRoll::default();
@@ -155,7 +175,11 @@ impl StudioApp {
             playback: Playback::new(ctx, settings.playback.clone()),
             panels: Panels {
                 generate: GeneratePanel::with_settings(settings.generate),
-                train: TrainPanel::new(runs_dir, folk_dir),
+                train: {
+                    let mut train = TrainPanel::new(runs_dir, folk_dir);
+                    train.apply_settings(settings.train);
+                    train
+                },
                 dataset: DatasetPanel::new(options.data_dir.as_deref()),
                 evaluate: EvaluatePanel::new(),
             },
@@ -166,7 +190,11 @@ impl StudioApp {
             show_settings: false,
             dataset_key: None,
             scene: options.scene.map(|s| (s, 0)),
+            scene_files: Vec::new(),
             bench: options.bench_frames.map(super::frames::FrameRecorder::new),
+            closing: Closing::Open,
+            exit_problems: Vec::new(),
+            exit_log,
         };
         match default_model() {
             Ok(model) => app.panels.generate.set_model(
@@ -178,17 +206,32 @@ impl StudioApp {
                 app.shared.notifications.error(e.to_string());
             }
         }
-        for path in options.files {
-            app.open(path);
+        if options.scene == Some(Scene::Open) {
+            app.scene_files = options.files;
+        } else {
+            for path in options.files {
+                app.open(ctx, path);
+            }
         }
         app.panels.dataset.load_default(ctx);
         app
     }
 
-    /// Opens a file: a project replaces the document; a MIDI or ABC file is imported into it
-    /// as a new part. A file that cannot be read is reported once, naming it.
-    pub fn open(&mut self, path: PathBuf) {
-        self.session.open(&mut self.shared, path);
+    /// Opens a file in the background: a project replaces the document; a MIDI or ABC file
+    /// is imported into it as new parts. A file that cannot be read is reported once, naming
+    /// it.
+    pub fn open(&mut self, ctx: &egui::Context, path: PathBuf) {
+        self.session.open(ctx, &self.shared, path);
+    }
+
+    /// Whether file work (open, save, export, recovery) is under way in the background.
+    pub fn is_busy_with_files(&self) -> bool {
+        self.session.is_busy()
+    }
+
+    /// The document as a piece (for playback and export), cached by its revision.
+    fn piece(&mut self) -> Arc<Piece> {
+        self.session.piece(&self.shared.doc)
     }
 
     /// The notifications currently shown (for tests).
@@ -221,6 +264,11 @@ impl StudioApp {
         &self.panels.train
     }
 
+    /// The Train panel, to set up or resume a run (for tests and scripts).
+    pub fn train_panel_mut(&mut self) -> &mut TrainPanel {
+        &mut self.panels.train
+    }
+
     /// The Evaluate panel (for tests).
     pub fn evaluate_panel(&self) -> &EvaluatePanel {
         &self.panels.evaluate
@@ -251,6 +299,7 @@ impl StudioApp {
             playback: self.playback.settings(),
             generate: self.panels.generate.settings(),
             roll: self.roll.settings(),
+            train: self.panels.train.settings(),
             recent: self.session.recent.clone(),
             welcome_done: !self.welcome,
             tab: self.tab,
@@ -333,7 +382,7 @@ impl eframe::App for StudioApp {
                 .collect()
         });
         for path in dropped {
-            self.open(path);
+            self.open(ctx, path);
         }
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::S)) {
             self.session.save(ctx, &mut self.shared, false);
@@ -343,7 +392,11 @@ impl eframe::App for StudioApp {
                 .files
                 .ask(ctx, FileRequest::Open, &mut self.shared.notifications);
         }
-        self.session.poll_files(ctx, &mut self.shared);
+        if let Some((path, format)) = self.session.poll_files(ctx, &mut self.shared) {
+            let piece = self.piece();
+            self.session.export(ctx, path, format, piece);
+        }
+        self.session.poll(ctx, &mut self.shared);
         self.poll_panels(ctx);
         self.share_dataset();
         if self.play_first_variation
@@ -366,12 +419,13 @@ impl eframe::App for StudioApp {
         }
         if let Some(limit) = self.exit_after {
             let elapsed = self.started.elapsed();
-            if elapsed >= limit {
-                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
-            } else {
+            if elapsed < limit {
                 ctx.request_repaint_after(limit - elapsed);
+            } else if self.closing == Closing::Open {
+                ctx.send_viewport_cmd(egui::ViewportCommand::Close);
             }
         }
+        self.closing_step(ctx);
     }
 
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
@@ -383,11 +437,16 @@ impl eframe::App for StudioApp {
         egui::CentralPanel::default().show(ui, |ui| self.roll_ui(ui));
         let ctx = ui.ctx().clone();
         self.windows_ui(&ctx);
+        self.closing_ui(&ctx);
         self.run_actions(&ctx);
         self.shared.notifications.show(&ctx);
         if let Some(bench) = &mut self.bench {
             let running = *self.panels.train.state() == super::TrainState::Running;
-            bench.end_frame(running, self.panels.train.steps_done());
+            bench.end_frame(
+                running,
+                self.panels.train.steps_done(),
+                self.session.is_busy(),
+            );
         }
     }
 
@@ -399,8 +458,6 @@ impl eframe::App for StudioApp {
         if let Some(Err(e)) = self.bench.as_ref().map(|b| b.write()) {
             eprintln!("error: {e}");
         }
-        self.session.on_exit(&self.shared.doc);
-        self.playback.stop();
-        self.panels.train.stop();
+        self.exit_work();
     }
 }

@@ -3,6 +3,9 @@
 
 use std::time::Duration;
 
+/// How long the `open` scene lets the window settle before it opens its files.
+const OPEN_AFTER: Duration = Duration::from_millis(1500);
+
 use super::{StudioApp, Tab};
 use crate::edit::{Document, PartRole};
 use crate::ui::Scene;
@@ -15,10 +18,17 @@ impl StudioApp {
         };
         ctx.request_repaint_after(Duration::from_millis(100));
         let next = match (scene, stage) {
+            (Scene::Open, 0) if self.started.elapsed() >= OPEN_AFTER => {
+                for path in std::mem::take(&mut self.scene_files) {
+                    self.open(ctx, path);
+                }
+                3
+            }
+            (Scene::Open, _) => stage,
             (_, 0) => {
                 self.load_scene_seed();
                 self.tab = match scene {
-                    Scene::Studio | Scene::Generate => Tab::Generate,
+                    Scene::Studio | Scene::Generate | Scene::Open => Tab::Generate,
                     Scene::Training => Tab::Train,
                     Scene::Evaluate => Tab::Evaluate,
                 };

@@ -79,10 +79,8 @@ impl PianoRoll {
         if let Some(region) = &self.loop_region {
             paint_loop(&grid_painter, view, region, layout.grid);
         }
-        for (i, part) in doc.parts().iter().enumerate() {
-            if i != doc.active_index() && part.visible {
-                paint_ghosts(&grid_painter, view, part);
-            }
+        for part in ghost_parts(doc) {
+            paint_ghosts(&grid_painter, view, part);
         }
         paint_notes(&grid_painter, doc, view);
         if let Some(band) = self.rubber_band() {
@@ -327,6 +325,29 @@ fn visible<'a>(
         .filter(move |n| n.note.end() > t0 && (lo..=hi).contains(&n.note.pitch.get()))
 }
 
+/// At most this many other parts are drawn faintly behind the active one (a document of a
+/// whole tune collection holds thousands of parts, stacked on one another: drawing them all
+/// costs far more than a frame can afford, and adds nothing one can see).
+const MAX_GHOST_PARTS: usize = 24;
+
+/// The visible parts drawn faintly behind the active one: the [`MAX_GHOST_PARTS`] nearest to
+/// it in the part list.
+fn ghost_parts(doc: &Document) -> impl Iterator<Item = &DocPart> {
+    let active = doc.active_index();
+    let parts = doc.parts();
+    let before = parts[..active.min(parts.len())]
+        .iter()
+        .rev()
+        .filter(|p| p.visible)
+        .take(MAX_GHOST_PARTS / 2);
+    let after = parts
+        .iter()
+        .skip(active + 1)
+        .filter(|p| p.visible)
+        .take(MAX_GHOST_PARTS / 2);
+    before.chain(after)
+}
+
 /// Another part's notes, faint and without borders.
 fn paint_ghosts(painter: &Painter, view: &View, part: &DocPart) {
     let colour = part_colour(part.colour).gamma_multiply(0.35);
@@ -472,6 +493,25 @@ mod tests {
         assert_eq!(bar_stride(100.0, 28.0), 1);
         assert_eq!(bar_stride(10.0, 28.0), 4);
         assert_eq!(bar_stride(0.5, 28.0), 64);
+    }
+
+    #[test]
+    fn only_the_parts_nearest_the_active_one_are_drawn_behind_it() {
+        let mut doc = Document::new();
+        for i in 0..100 {
+            doc.add_part_with_notes(format!("tune {i}"), crate::edit::PartRole::Imported, vec![]);
+        }
+        doc.set_active_part(50).unwrap();
+        let names: Vec<&str> = ghost_parts(&doc).map(|p| p.name.as_str()).collect();
+        assert_eq!(names.len(), MAX_GHOST_PARTS);
+        assert!(!names.contains(&doc.active_part().name.as_str()));
+        assert!(names.contains(&doc.parts()[49].name.as_str()));
+        assert!(names.contains(&doc.parts()[51].name.as_str()));
+        assert!(!names.contains(&doc.parts()[0].name.as_str()));
+        // A small document: every other part.
+        let mut small = Document::new();
+        small.add_part_with_notes("two", crate::edit::PartRole::Imported, vec![]);
+        assert_eq!(ghost_parts(&small).count(), 1);
     }
 
     #[test]

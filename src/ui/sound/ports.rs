@@ -93,8 +93,7 @@ impl Playback {
         self.stop();
         self.ports.connecting = None;
         let Some(name) = name else {
-            // Dropping the player silences the port and joins its thread.
-            self.route = Route::Synth;
+            self.route_to_synth();
             self.settings.midi_output = None;
             return;
         };
@@ -105,11 +104,23 @@ impl Playback {
 
     /// A MIDI output failure: reported once, back to the built-in synthesizer.
     pub(super) fn midi_failed(&mut self, error: DeviceError, notify: &mut Notifications) {
-        self.route = Route::Synth;
+        self.route_to_synth();
         let port = self.settings.midi_output.take().unwrap_or_default();
         notify.error(format!(
             "MIDI output {port:?} failed, playing the built-in synthesizer: {error}"
         ));
+    }
+
+    /// Plays to the built-in synthesizer from now on. The MIDI player that played before is
+    /// dropped on a thread of its own: dropping it silences the port and joins its thread,
+    /// which may wait on the device (see the rule in [`crate::ui`]).
+    fn route_to_synth(&mut self) {
+        if let Route::Midi(player) = std::mem::replace(&mut self.route, Route::Synth) {
+            // If no thread can be started the player is dropped here, as before.
+            let _ = std::thread::Builder::new()
+                .name("midi-player-close".into())
+                .spawn(move || drop(player));
+        }
     }
 
     /// Takes finished listings and connections, refreshes the lists now and then.

@@ -16,12 +16,14 @@
 //! The files: this one holds the panel's state and what it offers the app; [`protocol`] the
 //! run's life (start, resume, controls, the worker's messages) and the data set's loading;
 //! [`history`] the curves and samples of a run and their charts; [`view`] the widgets;
-//! [`explain`] the guide's prose; [`quality`] the judge's charts.
+//! [`explain`] the guide's prose; [`quality`] the judge's charts; [`settings`] the choices
+//! kept between runs.
 
 mod explain;
 mod history;
 mod protocol;
 mod quality;
+mod settings;
 mod view;
 
 use std::path::{Path, PathBuf};
@@ -32,8 +34,10 @@ use protocol::{Data, Pick};
 use quality::QualityHistory;
 
 pub use history::SampleEntry;
+pub use settings::TrainSettings;
 
 use super::charts::{DEFAULT_SMOOTHING, Diversity};
+use super::folk::FolkProbe;
 use super::panel::ModelKind;
 use crate::data::Dataset;
 use crate::data::fetch;
@@ -99,7 +103,8 @@ pub enum TrainPanelAction {
 /// The Train panel's state.
 pub struct TrainPanel {
     runs_dir: PathBuf,
-    folk_dir: Option<PathBuf>,
+    /// Whether the folk set is there (checked off the UI thread).
+    folk: FolkProbe,
     cache_dir: Option<PathBuf>,
     data: Data,
     preset: Option<Preset>,
@@ -142,7 +147,7 @@ impl TrainPanel {
     pub fn new(runs_dir: PathBuf, folk_dir: Option<PathBuf>) -> Self {
         let mut panel = TrainPanel {
             runs_dir,
-            folk_dir,
+            folk: FolkProbe::new(folk_dir),
             cache_dir: fetch::cache_dir().ok(),
             data: Data::None,
             preset: None,

@@ -183,6 +183,7 @@ impl TrainPanel {
     /// Drains the worker's messages and polls background jobs; call once per frame. Never
     /// blocks.
     pub fn poll(&mut self, ctx: &egui::Context, notifications: &mut Notifications) {
+        self.folk.poll(ctx);
         self.poll_data(notifications);
         self.poll_dialog(ctx, notifications);
         // At most a few thousand messages a frame, so a flood cannot stall the UI.

@@ -7,7 +7,6 @@ use egui::RichText;
 use super::protocol::{Data, Pick};
 use super::{TrainPanel, TrainPanelAction, TrainState, explain};
 use crate::data::DataSource;
-use crate::data::fetch;
 use crate::music::Piece;
 use crate::train::backend::BackendChoice;
 use crate::train::config::GanLoss;
@@ -63,10 +62,7 @@ impl TrainPanel {
             }
         }
         let idle = !self.state.is_active() && !self.is_loading() && !self.dialog.is_open();
-        let folk_present = self
-            .folk_dir
-            .as_deref()
-            .is_some_and(fetch::folk_is_present_in);
+        let folk_present = self.folk.present() == Some(true);
         ui.horizontal_wrapped(|ui| {
             if ui
                 .add_enabled(idle, egui::Button::new("Demo melodies"))
@@ -80,7 +76,7 @@ impl TrainPanel {
                 .on_hover_text("The Essen folk song set (the papers' data)")
                 .on_disabled_hover_text("Fetch the folk set in the Dataset panel first")
                 .clicked()
-                && let Some(dir) = self.folk_dir.clone()
+                && let Some(dir) = self.folk.dir().cloned()
             {
                 self.load_source(ui.ctx(), DataSource::Folk(dir));
             }
