@@ -45,8 +45,12 @@ pub fn draw_series(
     }
 }
 
-/// A titled chart of the Train panel: 130 points high, a legend, steps along x, no scroll
-/// zoom (the panel scrolls); `draw` adds the series.
+/// A titled chart of the Train panel: 130 points high, a legend, steps along x from 0, no
+/// scroll zoom (the panel scrolls); `draw` adds the series.
+///
+/// x always includes 0: with one point and a y span of a rounding error, egui_plot 0.38
+/// widens the x span to the y span and its bounds check fails (a debug assertion, seen when
+/// the first training step's figures arrive).
 pub fn titled_plot_ui(
     ui: &mut egui::Ui,
     title: &str,
@@ -58,6 +62,7 @@ pub fn titled_plot_ui(
         .height(130.0)
         .legend(egui_plot::Legend::default())
         .x_axis_label("step")
+        .include_x(0.0)
         .allow_scroll(false)
         .show(ui, draw);
 }
@@ -69,4 +74,30 @@ pub fn reference_line(plot: &mut PlotUi<'_>, name: &str, y: f64) {
             .color(Color32::from_gray(120))
             .style(egui_plot::LineStyle::dashed_loose()),
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// One step whose smoothed and raw values differ by a rounding error (the first step of
+    /// a run): the chart draws without egui_plot's bounds assertion.
+    #[test]
+    fn a_chart_of_one_step_with_a_tiny_y_span_draws() {
+        let mut harness = egui_kittest::Harness::builder()
+            .with_size([400.0, 300.0])
+            .build_ui(|ui| {
+                titled_plot_ui(ui, "Loss", "one-step", |plot| {
+                    draw_series(plot, "raw", Color32::RED, 1.0, &[[1.0, 0.005859375]]);
+                    draw_series(
+                        plot,
+                        "smoothed",
+                        Color32::BLUE,
+                        2.0,
+                        &[[1.0, 0.005_859_375_000_000_001]],
+                    );
+                });
+            });
+        harness.run();
+    }
 }
