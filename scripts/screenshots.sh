@@ -45,3 +45,5 @@ shoot studio 8 --scene studio
 shoot generate 8 --scene generate
 shoot training 45 --scene training
 shoot evaluate 25 --scene evaluate
+# File > Save as… with no desktop portal: the in-window file browser.
+shoot save-dialog 8 --scene save-as

@@ -111,6 +111,9 @@ pub enum Scene {
     /// The files given on the command line opened once the window is up (not at launch), so
     /// `gan-studio bench ui` can time the frames while big files open.
     Open,
+    /// The demo seed in the roll and File > Save as… asked for: the system's dialog, or the
+    /// in-window one where there is none (a plain X session, Xvfb).
+    SaveAs,
 }
 
 /// Opens the studio window and runs it until it is closed. Tries the wgpu renderer first and

@@ -28,7 +28,7 @@ impl StudioApp {
             (_, 0) => {
                 self.load_scene_seed();
                 self.tab = match scene {
-                    Scene::Studio | Scene::Generate | Scene::Open => Tab::Generate,
+                    Scene::Studio | Scene::Generate | Scene::Open | Scene::SaveAs => Tab::Generate,
                     Scene::Training => Tab::Train,
                     Scene::Evaluate => Tab::Evaluate,
                 };
@@ -44,6 +44,10 @@ impl StudioApp {
                 if scene == Scene::Studio && self.panels.generate.accept(0, &mut self.shared.doc) {
                     self.shared.doc.clear_selection();
                 }
+                3
+            }
+            (Scene::SaveAs, 1) => {
+                self.session.save(ctx, &mut self.shared, true);
                 3
             }
             (Scene::Training, 1) if self.panels.dataset.dataset().is_some() => {
