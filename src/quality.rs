@@ -26,8 +26,8 @@ use crate::eval::pitch::pitch_range;
 use crate::eval::report::mean;
 use crate::eval::rhythm::notes_per_bar;
 use crate::eval::{
-    BarGrid, CompareOptions, CopyIndex, JudgeConfig, MelodyFeatures, NoteStream, evaluate,
-    phrase_repetition, two_sample_test_on,
+    BarGrid, CompareOptions, CopyIndex, JudgeConfig, MelodyFeatures, NoteStream, TellingFeature,
+    evaluate, phrase_repetition, telling_features, two_sample_test_on,
 };
 use crate::generate::melody::MAX_VARIATIONS;
 use crate::generate::{GenerateError, GenerateOptions, Seed, TokenModel, generate};
@@ -385,6 +385,27 @@ impl Judge {
         };
         let tunes = generate_like(model, &self.real, &like).map_err(|e| e.to_string())?;
         self.judge_tunes(&tunes, seed)
+    }
+
+    /// Generates tunes from nothing with `model` at `temperature` (RNG seed `seed`) and ranks
+    /// the judge's features by how well each alone tells them from the real tunes
+    /// ([`telling_features`]).
+    pub fn telling_features(
+        &self,
+        model: &TokenModel,
+        temperature: f32,
+        seed: u64,
+    ) -> Result<Vec<TellingFeature>, String> {
+        let like = LikeOptions {
+            rng_seed: seed,
+            temperature,
+            ..self.like.clone()
+        };
+        let tunes = generate_like(model, &self.real, &like).map_err(|e| e.to_string())?;
+        Ok(telling_features(
+            &MelodyFeatures::of(&tunes, self.config.bars),
+            &self.real_features,
+        ))
     }
 
     /// Judges `tunes` (the judge's folds drawn from `seed`).

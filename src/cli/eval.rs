@@ -68,6 +68,11 @@ pub struct EvalArgs {
     )]
     pub seeds: Vec<u64>,
 
+    /// With `--model`: after the table, list the N features of the judge that best tell each
+    /// model's tunes from the real ones, one feature at a time (what gives the tunes away).
+    #[arg(long, value_name = "N", default_value_t = 0, requires = "model")]
+    pub explain: usize,
+
     /// Write the report as JSON to this file.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -163,6 +168,7 @@ pub fn run(args: &EvalArgs) -> anyhow::Result<ExitCode> {
             },
             temperatures: &temperatures,
             seeds: &args.seeds,
+            explain: args.explain,
             json: args.out.as_deref(),
         });
     };

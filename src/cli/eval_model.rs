@@ -11,6 +11,7 @@ use anyhow::Context;
 use serde::Serialize;
 
 use crate::data::{LoadOptions, PreprocessConfig, load_dataset, source_for};
+use crate::eval::TellingFeature;
 use crate::generate::{TokenModel, default_model};
 use crate::models::load_model;
 use crate::quality::sweep::{PER_METRE_MIN, SweepOptions, SweepPoint, TuneWriter, sweep};
@@ -30,6 +31,8 @@ pub struct ModelEval<'a> {
     pub temperatures: &'a [f32],
     /// RNG seeds: each temperature is measured once per seed.
     pub seeds: &'a [u64],
+    /// List this many of the judge's most telling features per model (0: none).
+    pub explain: usize,
     /// Write every figure as JSON here.
     pub json: Option<&'a Path>,
 }
@@ -39,6 +42,8 @@ struct Output {
     reference: RealFigures,
     metres: Vec<(String, usize)>,
     rows: Vec<SweepPoint>,
+    /// Per model, the judge's most telling features (`--explain`).
+    telling: Vec<(String, Vec<TellingFeature>)>,
 }
 
 fn model_of(name: &str) -> anyhow::Result<TokenModel> {
@@ -146,11 +151,33 @@ pub fn run(args: &ModelEval<'_>) -> anyhow::Result<ExitCode> {
          tune; copy: tunes with a run of {} notes or more",
         crate::eval::FLAG_RUN
     )?;
+    let mut telling = Vec::new();
+    if args.explain > 0 {
+        let temperature = args.temperatures.first().copied().unwrap_or(1.0);
+        let seed = args.seeds.first().copied().unwrap_or(0);
+        for (name, model) in &models {
+            let features = judge
+                .telling_features(model, temperature, seed)
+                .map_err(|e| anyhow::anyhow!("model {name}: {e}"))?;
+            print_telling(
+                &mut out,
+                name,
+                temperature,
+                seed,
+                &features[..args.explain.min(features.len())],
+            )?;
+            telling.push((
+                name.clone(),
+                features[..args.explain.min(features.len())].to_vec(),
+            ));
+        }
+    }
     if let Some(path) = args.json {
         let json = serde_json::to_string_pretty(&Output {
             reference,
             metres,
             rows,
+            telling,
         })?;
         crate::fsutil::write_atomic(path, json.as_bytes())
             .with_context(|| format!("writing {}", path.display()))?;
@@ -185,6 +212,35 @@ fn print_row(out: &mut impl Write, row: &SweepPoint) -> std::io::Result<()> {
             .map(|(m, a)| format!("{m} {:.1}%", 100.0 * a))
             .collect();
         writeln!(out, "{:<24}   judge per metre: {}", "", parts.join(", "))?;
+    }
+    Ok(())
+}
+
+/// Prints a model's most telling features.
+fn print_telling(
+    out: &mut impl Write,
+    model: &str,
+    temperature: f32,
+    seed: u64,
+    features: &[TellingFeature],
+) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "\nwhat gives {model}'s tunes away (temperature {temperature}, seed {seed}; one feature \
+         at a time; AUC: chance a generated tune scores higher than a real one, 0.5 = no \
+         difference):"
+    )?;
+    writeln!(
+        out,
+        "  {:<48} {:>10} {:>10} {:>6}",
+        "feature", "generated", "real", "AUC"
+    )?;
+    for f in features {
+        writeln!(
+            out,
+            "  {:<48} {:>10.3} {:>10.3} {:>6.3}",
+            f.name, f.generated_mean, f.real_mean, f.auc
+        )?;
     }
     Ok(())
 }

@@ -93,7 +93,8 @@ pub mod scale;
 pub use bars::{BarGrid, first_bars};
 pub use copy::{CopyIndex, CopyReport, FLAG_RUN, MelodyCopy, PATTERN_NOTES};
 pub use judge::{
-    ClassifierScore, JudgeConfig, JudgeReport, MelodyFeatures, two_sample_test, two_sample_test_on,
+    ClassifierScore, JudgeConfig, JudgeReport, MelodyFeatures, TellingFeature, feature_names,
+    telling_features, two_sample_test, two_sample_test_on,
 };
 pub use phrase::phrase_repetition;
 

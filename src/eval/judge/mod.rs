@@ -32,6 +32,7 @@
 //! non-linear accuracy is the headline figure ([`JudgeReport::accuracy`]).
 
 pub mod boost;
+pub mod explain;
 pub mod features;
 pub mod logistic;
 mod stats;
@@ -44,6 +45,7 @@ use super::bars::first_bars;
 use super::error::EvalError;
 
 pub use boost::BoostConfig;
+pub use explain::{TellingFeature, feature_names, telling_features};
 pub use features::{FEATURE_COUNT, melody_features};
 pub use logistic::LogisticConfig;
 pub use stats::binomial_tail_half;
