@@ -398,7 +398,10 @@ pub fn generate(
         steps,
         &rules,
         options,
-        seed_ids.iter().all(|&id| id == REST_ID),
+        // From nothing, a v1 model (which never saw a tune start) must begin with a note; a
+        // model that reads places begins as tunes begin, often with an upbeat (rests, then
+        // the pickup, as 4 in 5 Erk tunes do).
+        !model.reads_places() && seed_ids.iter().all(|&id| id == REST_ID),
     )?;
     let steps_per_bar = u64::from(seed.time_signature.sixteenths_per_bar());
     let tpq = seed.ticks_per_quarter;

@@ -269,7 +269,14 @@ mod tests {
         let top = &ranked[0];
         assert_eq!(top.separation(), 1.0, "{top:?}");
         // Every completely separating feature is about note length or notes per bar.
-        let rhythmic = ["16ths", "8th", "quarter", "notes per bar", "length"];
+        let rhythmic = [
+            "16ths",
+            "8th",
+            "quarter",
+            "notes per bar",
+            "length",
+            "onsets",
+        ];
         for f in ranked.iter().take_while(|f| f.separation() == 1.0) {
             assert!(
                 rhythmic.iter().any(|w| f.name.contains(w)),
