@@ -55,7 +55,10 @@ impl StudioApp {
                 self.panels.train.start(ctx, &mut self.shared.notifications);
                 3
             }
-            (Scene::Evaluate, 1) if self.panels.dataset.dataset().is_some() => {
+            // The panels see the data set and model through `shared`, filled when they are polled.
+            (Scene::Evaluate, 1)
+                if self.shared.dataset.is_some() && self.shared.model.is_some() =>
+            {
                 let mut cx = self.shared.context(ctx);
                 self.panels.evaluate.start_evaluation(&mut cx);
                 3
