@@ -53,7 +53,11 @@ impl Notifications {
 
     /// Draws the notifications in the bottom-right corner and ages them.
     pub fn show(&mut self, ctx: &egui::Context) {
-        let dt = Duration::from_secs_f32(ctx.input(|i| i.stable_dt).clamp(0.0, 0.1));
+        // Wall time since the last frame: the studio paints only when something happens (a
+        // few times a second while a toast is up), and `stable_dt` then stays at one 60th of
+        // a second per frame, which kept toasts on screen for a minute and more. Capped, so a
+        // long stall (a suspended laptop) does not sweep them all away unseen.
+        let dt = Duration::from_secs_f32(ctx.input(|i| i.unstable_dt).clamp(0.0, 1.0));
         self.toasts.retain_mut(|t| {
             t.shown_for += dt;
             t.level == Level::Error || t.shown_for < Self::INFO_TIME
@@ -91,5 +95,43 @@ impl Notifications {
         if let Some(i) = dismissed {
             self.toasts.remove(i);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Runs one frame of `ctx` at `seconds` of wall time.
+    fn frame(ctx: &egui::Context, notifications: &mut Notifications, seconds: f64) {
+        let input = egui::RawInput {
+            time: Some(seconds),
+            ..Default::default()
+        };
+        let mut output = ctx.run_ui(input, |ui| notifications.show(ui.ctx()));
+        // No renderer here: the font atlas upload is dropped on purpose.
+        output.textures_delta.clear();
+    }
+
+    #[test]
+    fn news_fades_after_a_few_seconds_of_wall_time_and_errors_stay() {
+        let ctx = egui::Context::default();
+        let mut notifications = Notifications::default();
+        notifications.info("saved melody.gsproj");
+        notifications.error("could not write /ro/melody.gsproj: read-only folder");
+        // Four frames a second, as the repaint request asks when nothing else happens.
+        let mut t = 0.0;
+        while t < 5.0 {
+            frame(&ctx, &mut notifications, t);
+            t += 0.25;
+        }
+        assert_eq!(notifications.texts().count(), 2, "gone too early");
+        while t < 7.0 {
+            frame(&ctx, &mut notifications, t);
+            t += 0.25;
+        }
+        let left: Vec<(Level, &str)> = notifications.texts().collect();
+        assert_eq!(left.len(), 1, "{left:?}");
+        assert_eq!(left[0].0, Level::Error);
     }
 }
