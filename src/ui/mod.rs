@@ -116,6 +116,19 @@ pub enum Scene {
     SaveAs,
 }
 
+/// Where the window keeps its state (panel sizes, the studio's settings) when a data folder is
+/// given (`data_dir` or `$GAN_STUDIO_DATA`): inside it, so a studio run on its own folder (a
+/// test, the screenshot script, `bench ui`) neither reads nor changes the user's. `None`: the
+/// per-user place eframe picks.
+fn window_state_dir(options: &LaunchOptions) -> Option<std::path::PathBuf> {
+    let data = options.data_dir.clone().or_else(|| {
+        std::env::var_os(crate::data::fetch::DATA_DIR_ENV)
+            .filter(|v| !v.is_empty())
+            .map(std::path::PathBuf::from)
+    })?;
+    Some(data.join("window"))
+}
+
 /// Opens the studio window and runs it until it is closed. Tries the wgpu renderer first and
 /// falls back to OpenGL (glow) when no wgpu adapter can be created or only software ones exist
 /// (see [`renderer`]; `GAN_STUDIO_RENDERER=wgpu|glow` overrides).
@@ -129,6 +142,7 @@ pub fn run(options: LaunchOptions) -> anyhow::Result<()> {
             .with_drag_and_drop(true),
         renderer,
         wgpu_options: choice.wgpu_options(),
+        persistence_path: window_state_dir(&options),
         ..Default::default()
     };
     let start = |renderer| {
