@@ -346,7 +346,9 @@ mod tests {
         let rewards = [1.0, 0.0, -1.0, 0.5, 0.5, 9.0];
         let valid = [true, true, true, true, true, false];
         let r = discounted_returns(&rewards, &valid, 3, 0.5);
-        let expected = [1.0 + 0.5 * (0.0 + 0.5 * -1.0), -0.5, -1.0, 0.75, 0.5, 0.0];
+        // r0 + g * (r1 + g * r2) with g = 0.5.
+        let (r0, r1, r2) = (1.0, 0.0, -1.0);
+        let expected = [r0 + 0.5 * (r1 + 0.5 * r2), -0.5, -1.0, 0.75, 0.5, 0.0];
         for (got, want) in r.iter().zip(expected) {
             assert!((got - want).abs() < 1e-6, "{r:?}");
         }
