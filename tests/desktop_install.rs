@@ -169,6 +169,54 @@ fn install_puts_every_file_in_place_and_uninstall_removes_them() {
     }
 }
 
+/// The section names `readelf` lists for an ELF file.
+fn sections(file: &Path) -> Vec<String> {
+    let out = Command::new("readelf")
+        .args(["-S", "--wide"])
+        .arg(file)
+        .output()
+        .expect("readelf (binutils) is needed to check the installed program");
+    assert!(out.status.success(), "readelf {}", file.display());
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|line| {
+            let after = line.split_once(']')?.1;
+            after.split_whitespace().next().map(str::to_string)
+        })
+        .collect()
+}
+
+#[test]
+fn the_installed_program_leaves_its_debug_sections_behind_and_still_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    std::fs::create_dir_all(&home).unwrap();
+    let built = Path::new(env!("CARGO_BIN_EXE_gan-studio"));
+    assert!(
+        sections(built).iter().any(|s| s == ".debug_line"),
+        "the test build should carry line tables"
+    );
+    run_script("install.sh", &home, Some(built));
+    let installed = home.join(".local/bin/gan-studio");
+    let kept = sections(&installed);
+    // (`.debug_gdb_scripts` is loaded with the program: a pointer for gdb, not debug data.)
+    assert!(
+        !kept
+            .iter()
+            .any(|s| s.starts_with(".debug") && s != ".debug_gdb_scripts"),
+        "debug sections installed: {kept:?}"
+    );
+    // Symbol names stay, so a backtrace names its functions.
+    assert!(kept.iter().any(|s| s == ".symtab"), "{kept:?}");
+    let smaller = std::fs::metadata(&installed).unwrap().len();
+    assert!(smaller < std::fs::metadata(built).unwrap().len());
+    let out = Command::new(&installed).arg("--version").output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("gan-studio "));
+    run_script("uninstall.sh", &home, None);
+    assert!(!installed.exists());
+}
+
 #[test]
 fn install_refuses_a_missing_program() {
     let dir = tempfile::tempdir().unwrap();
