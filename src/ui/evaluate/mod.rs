@@ -28,7 +28,8 @@ use std::sync::Arc;
 use egui::Ui;
 
 use crate::eval::{
-    CompareOptions, CopyCheck, CopyIndex, Feature, JudgeConfig, Report, evaluate, two_sample_test,
+    CompareOptions, CopyCheck, CopyIndex, Feature, JudgeConfig, MelodyFeatures, Report,
+    TellingFeature, evaluate, telling_features, two_sample_test,
 };
 use crate::generate::TokenModel;
 use crate::music::Piece;
@@ -38,17 +39,31 @@ use super::job::{Job, Poll};
 use super::panel::{Panel, PanelContext};
 use plots::CurveKind;
 
+/// How many of the most telling measures the panel names.
+const TELLING_SHOWN: usize = 3;
+
+/// What the background evaluation hands back.
+struct Evaluated {
+    report: Report,
+    /// Why the judge could not run, if it could not.
+    judge_note: Option<String>,
+    /// The most telling measures, best first.
+    telling: Vec<TellingFeature>,
+}
+
 /// How many held-out melodies the panel's button continues and compares.
 const EVALUATION_MELODIES: usize = 100;
 
 /// The Evaluate panel's state.
 pub struct EvaluatePanel {
     report: Option<Report>,
-    job: Option<Job<(Report, Option<String>)>>,
+    job: Option<Job<Evaluated>>,
     /// Pieces in the running job (generated, data set), for the progress line.
     running_sizes: (usize, usize),
     /// Why the judge could not run on the report shown (too few melodies), if it could not.
     judge_note: Option<String>,
+    /// The measures that alone best tell the generated melodies from the data set's.
+    telling: Vec<TellingFeature>,
     /// The melodies being made for the next comparison.
     sets: Option<Job<ContinuationSets>>,
     feature: Feature,
@@ -71,6 +86,7 @@ impl EvaluatePanel {
             job: None,
             running_sizes: (0, 0),
             judge_note: None,
+            telling: Vec::new(),
             sets: None,
             feature: Feature::PitchRange,
             curves: CurveKind::Values,
@@ -118,6 +134,11 @@ impl EvaluatePanel {
                 }
                 Err(e) => Some(e.to_string()),
             };
+            let mut telling = telling_features(
+                &MelodyFeatures::of(&generated, config.bars),
+                &MelodyFeatures::of(&dataset, config.bars),
+            );
+            telling.truncate(TELLING_SHOWN);
             if !training.is_empty() {
                 let index = CopyIndex::new(&training);
                 report.copy = Some(CopyCheck {
@@ -127,7 +148,11 @@ impl EvaluatePanel {
                     reference: Some(index.check(&dataset)),
                 });
             }
-            (report, judge_note)
+            Evaluated {
+                report,
+                judge_note,
+                telling,
+            }
         }));
     }
 
@@ -136,6 +161,7 @@ impl EvaluatePanel {
     pub fn set_report(&mut self, report: Report) {
         self.job = None;
         self.judge_note = None;
+        self.telling.clear();
         self.report = Some(report);
     }
 
@@ -160,10 +186,11 @@ impl EvaluatePanel {
         let job = self.job.as_mut()?;
         match job.poll() {
             Poll::Pending => None,
-            Poll::Done((report, judge_note)) => {
+            Poll::Done(done) => {
                 self.job = None;
-                self.report = Some(report);
-                self.judge_note = judge_note;
+                self.report = Some(done.report);
+                self.judge_note = done.judge_note;
+                self.telling = done.telling;
                 None
             }
             Poll::Lost => {
@@ -308,6 +335,9 @@ impl EvaluatePanel {
         let mut curves = self.curves;
         let judge_note = self.judge_note.as_deref();
         words::judge_ui(ui, report.judge.as_ref(), judge_note);
+        if report.judge.is_some() {
+            words::telling_ui(ui, &self.telling);
+        }
         if let Some(copy) = &report.copy {
             words::copy_ui(ui, copy);
         }

@@ -96,6 +96,18 @@ fn the_report_is_computed_in_the_background() {
     assert!(report.copy.is_none());
     harness.get_by_label("Mean overlap area");
     harness.get_by_label_contains("A judge that never saw these melodies guessed right");
+    // Stepwise generated melodies against a data set that leaps: a measure tells them apart,
+    // and the panel names it with both averages.
+    let (generated, dataset) = sets();
+    let top = &telling_features(
+        &MelodyFeatures::of(&generated, Some(8)),
+        &MelodyFeatures::of(&dataset, Some(8)),
+    )[0];
+    assert!(top.separation() >= 0.2, "{top:?}");
+    harness.get_by_label_contains(&format!(
+        "What tells them apart most, one measure at a time (averages): {}: ",
+        top.name
+    ));
     assert!(
         harness
             .query_by_label("Copied from the training melodies?")

@@ -3,7 +3,7 @@
 
 use egui::Ui;
 
-use crate::eval::{CopyCheck, JudgeReport, Report};
+use crate::eval::{CopyCheck, JudgeReport, Report, TellingFeature};
 
 pub(super) fn fmt(v: Option<f64>) -> String {
     v.map_or_else(|| "–".to_string(), |v| format!("{v:.3}"))
@@ -52,6 +52,42 @@ pub(super) fn judge_ui(ui: &mut Ui, judge: Option<&JudgeReport>, note: Option<&s
         percent(judge.nonlinear.fold_max),
         percent(judge.linear.accuracy)
     ));
+}
+
+/// What tells the sets apart, one measure at a time, in plain words: the measures that alone
+/// separate them best, with both sets' averages. Measures that barely separate them (less
+/// than 0.2 of the way from a coin toss to a clean cut) are not named.
+pub(super) fn telling_ui(ui: &mut Ui, telling: &[TellingFeature]) {
+    let named: Vec<String> = telling
+        .iter()
+        .filter(|f| f.separation() >= 0.2)
+        .map(|f| {
+            format!(
+                "{}: {} generated, {} in the data set",
+                f.name,
+                number(f.generated_mean),
+                number(f.real_mean)
+            )
+        })
+        .collect();
+    if named.is_empty() {
+        ui.label("No single measure tells them apart.");
+        return;
+    }
+    ui.label(format!(
+        "What tells them apart most, one measure at a time (averages): {}.",
+        named.join("; ")
+    ));
+}
+
+/// A measure's average with the digits that matter: shares and small figures with two
+/// decimals, larger ones with one.
+fn number(v: f64) -> String {
+    if v.abs() < 10.0 {
+        format!("{v:.2}")
+    } else {
+        format!("{v:.1}")
+    }
 }
 
 /// The copy check in plain words.
