@@ -217,7 +217,8 @@ fn a_project_and_a_midi_export_are_written_through_the_in_window_browser_and_rea
         out_dir.to_str().unwrap(),
         true,
     );
-    retype(&mut harness, "melody.gsproj", "song", false);
+    // The name suggested is the imported file's.
+    retype(&mut harness, "tune.gsproj", "song", false);
     harness.get_by_label("Save").click();
     let project = out_dir.join("song.gsproj");
     step_until(&mut harness, "the project was not saved", |h| {
@@ -237,7 +238,8 @@ fn a_project_and_a_midi_export_are_written_through_the_in_window_browser_and_rea
     file_menu(&mut harness, "Export MIDI…");
     wait_for_browser(&mut harness);
     text_field(&harness, out_dir.to_str().unwrap());
-    retype(&mut harness, "melody.mid", "song.mid", true);
+    // The export suggests the project's name: keep it and press Enter.
+    retype(&mut harness, "song.mid", "song.mid", true);
     let midi = out_dir.join("song.mid");
     step_until(&mut harness, "the MIDI file was not exported", |h| {
         has_info_containing(h.state(), "exported")

@@ -23,7 +23,7 @@ pub enum FileRequest {
 
 impl FileRequest {
     /// The dialog that asks for it.
-    fn ask(self) -> Ask {
+    fn ask(self, stem: &str) -> Ask {
         match self {
             FileRequest::Open => Ask::new("Open a project, MIDI or ABC file", AskKind::OpenFiles)
                 .filter(
@@ -34,12 +34,12 @@ impl FileRequest {
                 .filter("MIDI and ABC", &["mid", "midi", "kar", "abc"]),
             FileRequest::SaveProject => Ask::new(
                 "Save the project",
-                AskKind::SaveFile(format!("melody.{}", crate::edit::project::EXTENSION)),
+                AskKind::SaveFile(format!("{stem}.{}", crate::edit::project::EXTENSION)),
             )
             .filter("GAN Studio project", &[crate::edit::project::EXTENSION]),
             FileRequest::Export(format) => Ask::new(
                 format!("Export {}", format.label()),
-                AskKind::SaveFile(format!("melody.{}", format.extension())),
+                AskKind::SaveFile(format!("{stem}.{}", format.extension())),
             )
             .filter(format.label(), &[format.extension()]),
         }
@@ -60,14 +60,16 @@ impl Default for FileDialog {
 }
 
 impl FileDialog {
-    /// Opens the dialog for `request`; while one is open, says so instead.
+    /// Opens the dialog for `request`, suggesting `stem` as the file name of a save or an
+    /// export; while one is open, says so instead.
     pub fn ask(
         &mut self,
         ctx: &egui::Context,
         request: FileRequest,
+        stem: &str,
         notifications: &mut Notifications,
     ) {
-        if !self.picker.ask(ctx, request, request.ask()) {
+        if !self.picker.ask(ctx, request, request.ask(stem)) {
             notifications.info("A file dialog is already open: finish it first.");
         }
     }

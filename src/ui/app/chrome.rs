@@ -27,6 +27,7 @@ impl StudioApp {
             });
             ui.separator();
             let piece = self.piece();
+            self.playback.set_file_stem(&self.session.file_stem());
             self.playback
                 .transport_ui(ui, &piece, &mut self.shared.notifications);
             ui.separator();
@@ -63,7 +64,7 @@ impl StudioApp {
         if ui.button("Open… (project, MIDI, ABC)").clicked() {
             self.session
                 .files
-                .ask(&ctx, FileRequest::Open, &mut self.shared.notifications);
+                .ask(&ctx, FileRequest::Open, "", &mut self.shared.notifications);
             ui.close();
         }
         if ui.button("Save project").clicked() {
@@ -77,9 +78,11 @@ impl StudioApp {
         ui.separator();
         for format in ExportFormat::ALL {
             if ui.button(format!("Export {}…", format.label())).clicked() {
+                let stem = self.session.file_stem();
                 self.session.files.ask(
                     &ctx,
                     FileRequest::Export(format),
+                    &stem,
                     &mut self.shared.notifications,
                 );
                 ui.close();
@@ -87,8 +90,9 @@ impl StudioApp {
         }
         if ui.button("Export WAV…").clicked() {
             let piece = self.piece();
+            let stem = self.session.file_stem();
             self.playback
-                .export_wav_dialog(&piece, &mut self.shared.notifications);
+                .export_wav_dialog(&piece, &stem, &mut self.shared.notifications);
             ui.close();
         }
         if !self.session.recent.is_empty() {

@@ -390,7 +390,7 @@ impl eframe::App for StudioApp {
         if ctx.input_mut(|i| i.consume_key(egui::Modifiers::COMMAND, egui::Key::O)) {
             self.session
                 .files
-                .ask(ctx, FileRequest::Open, &mut self.shared.notifications);
+                .ask(ctx, FileRequest::Open, "", &mut self.shared.notifications);
         }
         if let Some((path, format)) = self.session.poll_files(ctx, &mut self.shared) {
             let piece = self.piece();

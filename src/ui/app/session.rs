@@ -166,10 +166,23 @@ impl Session {
         self.recent.truncate(RECENT_LIMIT);
     }
 
+    /// The name saves and exports suggest (without extension): the project file's, else the
+    /// last file imported into the document, else "melody".
+    pub fn file_stem(&self) -> String {
+        self.project_path
+            .as_ref()
+            .or(self.imported.last())
+            .and_then(|p| p.file_stem())
+            .map(|s| s.to_string_lossy().into_owned())
+            .filter(|s| !s.trim().is_empty())
+            .unwrap_or_else(|| "melody".to_string())
+    }
+
     /// Starts a new, empty document.
     pub fn new_document(&mut self, shared: &mut Shared) {
         shared.doc = Document::new();
         self.project_path = None;
+        self.imported.clear();
         self.saved_revision = shared.doc.revision();
     }
 
@@ -191,9 +204,15 @@ impl Session {
                 let path = path.clone();
                 self.save_to(ctx, shared, path);
             }
-            _ => self
-                .files
-                .ask(ctx, FileRequest::SaveProject, &mut shared.notifications),
+            _ => {
+                let stem = self.file_stem();
+                self.files.ask(
+                    ctx,
+                    FileRequest::SaveProject,
+                    &stem,
+                    &mut shared.notifications,
+                );
+            }
         }
     }
 

@@ -46,6 +46,14 @@ impl Exports {
 }
 
 impl Playback {
+    /// Sets the name the transport bar's "Export WAV…" suggests (the document's: see
+    /// [`Playback::export_wav_dialog`]).
+    pub fn set_file_stem(&mut self, stem: &str) {
+        if self.file_stem != stem {
+            self.file_stem = stem.to_string();
+        }
+    }
+
     /// Renders `piece` with the current SoundFont and preset into a 16-bit WAV file at
     /// 44.1 kHz on a worker thread, its peak normalized to -1 dBFS unless the settings keep
     /// the raw level; the result is reported to `notify` at a later
@@ -75,10 +83,16 @@ impl Playback {
         self.export.is_busy()
     }
 
-    /// Asks for a file name (see [`crate::ui::picker`]), then exports `piece` there. While
-    /// another dialog of the sound settings is open, says so instead.
-    pub fn export_wav_dialog(&mut self, piece: &Piece, notify: &mut Notifications) {
-        let name = format!("{}.wav", safe_file_stem(&piece.title));
+    /// Asks for a file name (see [`crate::ui::picker`]; `stem` suggested, else the piece's
+    /// title when `stem` is empty), then exports `piece` there. While another dialog of the
+    /// sound settings is open, says so instead.
+    pub fn export_wav_dialog(&mut self, piece: &Piece, stem: &str, notify: &mut Notifications) {
+        let stem = if stem.trim().is_empty() {
+            &piece.title
+        } else {
+            stem
+        };
+        let name = format!("{}.wav", safe_file_stem(stem));
         let ask =
             Ask::new("Export WAV audio", AskKind::SaveFile(name)).filter("WAV audio", &["wav"]);
         let purpose = Dialog::ExportWav(Box::new(piece.clone()));

@@ -117,6 +117,8 @@ pub struct Playback {
     told_no_output: bool,
     /// A transport failure not yet reported (see `transport.rs`).
     fault: Option<String>,
+    /// The name a WAV export suggests (without extension; empty: the piece's title).
+    file_stem: String,
 }
 
 impl Playback {
@@ -148,6 +150,7 @@ impl Playback {
             export: export::Exports::default(),
             told_no_output: false,
             fault: None,
+            file_stem: String::new(),
         };
         playback.settings.soundfont = settings.soundfont.clone();
         playback.reopen();

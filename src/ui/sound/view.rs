@@ -167,7 +167,8 @@ impl Playback {
             .on_hover_text("Render the piece to a WAV file")
             .clicked()
         {
-            self.export_wav_dialog(piece, notify);
+            let stem = self.file_stem.clone();
+            self.export_wav_dialog(piece, &stem, notify);
         }
         if exporting {
             ui.spinner();
