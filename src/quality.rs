@@ -379,12 +379,23 @@ impl Judge {
 
     /// Generates tunes from nothing with `model` (RNG seed `seed`) and judges them.
     pub fn judge_model(&self, model: &TokenModel, seed: u64) -> Result<TuneQuality, String> {
+        let tunes = self.generate(model, self.like.temperature, seed)?;
+        self.judge_tunes(&tunes, seed)
+    }
+
+    /// The tunes `model` writes for the judge at `temperature` (RNG seed `seed`).
+    fn generate(
+        &self,
+        model: &TokenModel,
+        temperature: f32,
+        seed: u64,
+    ) -> Result<Vec<Piece>, String> {
         let like = LikeOptions {
             rng_seed: seed,
+            temperature,
             ..self.like.clone()
         };
-        let tunes = generate_like(model, &self.real, &like).map_err(|e| e.to_string())?;
-        self.judge_tunes(&tunes, seed)
+        generate_like(model, &self.real, &like).map_err(|e| e.to_string())
     }
 
     /// Generates tunes from nothing with `model` at `temperature` (RNG seed `seed`) and ranks
@@ -396,12 +407,7 @@ impl Judge {
         temperature: f32,
         seed: u64,
     ) -> Result<Vec<TellingFeature>, String> {
-        let like = LikeOptions {
-            rng_seed: seed,
-            temperature,
-            ..self.like.clone()
-        };
-        let tunes = generate_like(model, &self.real, &like).map_err(|e| e.to_string())?;
+        let tunes = self.generate(model, temperature, seed)?;
         Ok(telling_features(
             &MelodyFeatures::of(&tunes, self.config.bars),
             &self.real_features,

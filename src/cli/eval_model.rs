@@ -156,20 +156,12 @@ pub fn run(args: &ModelEval<'_>) -> anyhow::Result<ExitCode> {
         let temperature = args.temperatures.first().copied().unwrap_or(1.0);
         let seed = args.seeds.first().copied().unwrap_or(0);
         for (name, model) in &models {
-            let features = judge
+            let mut features = judge
                 .telling_features(model, temperature, seed)
                 .map_err(|e| anyhow::anyhow!("model {name}: {e}"))?;
-            print_telling(
-                &mut out,
-                name,
-                temperature,
-                seed,
-                &features[..args.explain.min(features.len())],
-            )?;
-            telling.push((
-                name.clone(),
-                features[..args.explain.min(features.len())].to_vec(),
-            ));
+            features.truncate(args.explain);
+            print_telling(&mut out, name, temperature, seed, &features)?;
+            telling.push((name.clone(), features));
         }
     }
     if let Some(path) = args.json {

@@ -29,7 +29,7 @@ use egui::Ui;
 
 use crate::eval::{
     CompareOptions, CopyCheck, CopyIndex, Feature, JudgeConfig, MelodyFeatures, Report,
-    TellingFeature, evaluate, telling_features, two_sample_test,
+    TellingFeature, evaluate, telling_features, two_sample_test_on,
 };
 use crate::generate::TokenModel;
 use crate::music::Piece;
@@ -127,17 +127,18 @@ impl EvaluatePanel {
                 bars: Some(8),
                 ..JudgeConfig::default()
             };
-            let judge_note = match two_sample_test(&generated, &dataset, &config) {
-                Ok(judge) => {
-                    report.judge = Some(judge);
-                    None
-                }
-                Err(e) => Some(e.to_string()),
-            };
-            let mut telling = telling_features(
-                &MelodyFeatures::of(&generated, config.bars),
-                &MelodyFeatures::of(&dataset, config.bars),
-            );
+            // The features once, for the judge and for what tells the sets apart.
+            let generated_features = MelodyFeatures::of(&generated, config.bars);
+            let dataset_features = MelodyFeatures::of(&dataset, config.bars);
+            let judge_note =
+                match two_sample_test_on(&generated_features, &dataset_features, &config) {
+                    Ok(judge) => {
+                        report.judge = Some(judge);
+                        None
+                    }
+                    Err(e) => Some(e.to_string()),
+                };
+            let mut telling = telling_features(&generated_features, &dataset_features);
             telling.truncate(TELLING_SHOWN);
             if !training.is_empty() {
                 let index = CopyIndex::new(&training);
